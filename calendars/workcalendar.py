@@ -1,0 +1,215 @@
+"""The official working-day calendar compiled into arrays (pure; no I/O).
+
+WD rule (RULES.md): a day is a working day iff it is a make-up working day (调休) of its year,
+or Monday-Friday and not an official day off. `add(start, n)` is the n-th working day strictly
+after `start` (民法典第二百零一条: the starting day is not counted); `count(d1, d2)` is the
+number of working days in (d1, d2]. Both are O(1) on prefix counts.
+
+A computation that touches a year without a loaded notice raises CalendarHorizonError, or,
+only when the caller allows it, uses the statutory days off of the 放假办法 with weekends off
+and no make-up days, and marks the result provisional (RULES.md "NO DATA").
+"""
+from __future__ import annotations
+
+import datetime as dt
+from array import array
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable
+
+from .statutory import statutory_days_off
+from .yearfile import YearData
+
+PROVISIONAL_RANGE = (1990, 2099)
+_WEEKDAY_CN = "一二三四五六日"
+
+
+class CalendarHorizonError(LookupError):
+    """The computation needs a year whose State Council notice is not loaded."""
+
+    def __init__(self, missing_years: Iterable[int]):
+        self.missing_years = tuple(sorted(set(missing_years)))
+        years = "、".join(f"{y} 年" for y in self.missing_years)
+        super().__init__(
+            f"缺少 {years}的节假日安排数据，无法按工作日计算期限。"
+            f"请在国务院办公厅公布该年度节假日安排通知后，用“ogi calendar import 文件”导入；"
+            f"确需先行估算的，可加 --allow-provisional 得到标注为“暂定”的结果。"
+        )
+
+
+@dataclass(frozen=True)
+class Due:
+    date: dt.date
+    provisional: bool
+
+    def isoformat(self) -> str:
+        return self.date.isoformat()
+
+
+@dataclass(frozen=True)
+class DayNote:
+    """One day inside a counted period, for `explain`."""
+
+    date: dt.date
+    counted: int | None  # the working-day number, or None when skipped
+    reason: str
+    provisional: bool
+
+
+class _Table:
+    """Working-day flags for [first_year-01-01, last_year-12-31] with prefix counts."""
+
+    def __init__(self, first_year: int, last_year: int, years: dict[int, YearData]):
+        self.first = dt.date(first_year, 1, 1)
+        self.last = dt.date(last_year, 12, 31)
+        self.base = self.first.toordinal()
+        size = self.last.toordinal() - self.base + 1
+        # Weekends off: the first day's weekday gives the phase of the 7-day pattern.
+        week = bytes(0 if (self.first.weekday() + i) % 7 >= 5 else 1 for i in range(7))
+        flags = bytearray((week * (size // 7 + 1))[:size])
+        self.labels: dict[int, str] = {}
+        for y in range(first_year, last_year + 1):
+            if y not in years:  # 放假办法第二条, no 调休: the provisional estimate
+                for d, name in statutory_days_off(y).items():
+                    flags[d.toordinal() - self.base] = 0
+                    self.labels[d.toordinal()] = f"{name}（按放假办法推定）"
+        for y in sorted(years):
+            data = years[y]
+            for d, name in data.days_off.items():
+                self._set(flags, d, 0, f"{name}放假")
+            for d, name in data.makeup_workdays.items():
+                self._set(flags, d, 1, f"{name}调休上班")
+        self.flags = bytes(flags)
+        cum = array("l", bytes(8 * 0))
+        workdays = array("l")
+        total = 0
+        for i, f in enumerate(self.flags):
+            if f:
+                total += 1
+                workdays.append(i)
+            cum.append(total)
+        self.cum = cum  # cum[i] = working days in [first, first + i]
+        self.workdays = workdays  # offsets of working days, ascending
+
+    def _set(self, flags: bytearray, d: dt.date, value: int, label: str) -> None:
+        i = d.toordinal() - self.base
+        if 0 <= i < len(flags):
+            flags[i] = value
+            self.labels[d.toordinal()] = label
+
+
+class WorkCalendar:
+    """Answers is_workday / add / count / explain on the loaded State Council notices."""
+
+    def __init__(self, years: Iterable[YearData]):
+        self.years: dict[int, YearData] = {y.year: y for y in years}
+        if not self.years:
+            raise ValueError("WorkCalendar needs at least one year of data")
+        self._official = _Table(min(self.years), max(self.years), self.years)
+
+    # -- horizon -----------------------------------------------------------------------
+    @property
+    def loaded_years(self) -> tuple[int, ...]:
+        return tuple(sorted(self.years))
+
+    @property
+    def horizon(self) -> tuple[dt.date, dt.date]:
+        """First and last day of the loaded data."""
+        return self._official.first, self._official.last
+
+    @cached_property
+    def _extended(self) -> _Table:
+        lo = min(PROVISIONAL_RANGE[0], min(self.years))
+        hi = max(PROVISIONAL_RANGE[1], max(self.years))
+        return _Table(lo, hi, self.years)
+
+    def _missing(self, after: dt.date, through: dt.date) -> list[int]:
+        """Years without data touched by the days in (after, through]."""
+        first = (after + dt.timedelta(days=1)).year
+        return [y for y in range(first, through.year + 1) if y not in self.years]
+
+    def _table_for(self, allow_provisional: bool) -> _Table:
+        return self._extended if allow_provisional else self._official
+
+    # -- queries -----------------------------------------------------------------------
+    def is_workday(self, d: dt.date, *, allow_provisional: bool = False) -> bool:
+        if d.year not in self.years and not allow_provisional:
+            raise CalendarHorizonError([d.year])
+        t = self._table_for(allow_provisional)
+        i = d.toordinal() - t.base
+        if not 0 <= i < len(t.flags):
+            raise CalendarHorizonError([d.year])
+        return bool(t.flags[i])
+
+    def add(self, start: dt.date, n: int, *, allow_provisional: bool = False) -> dt.date:
+        """The n-th working day strictly after `start` (n >= 0; n == 0 returns start)."""
+        return self.add_marked(start, n, allow_provisional=allow_provisional).date
+
+    def add_marked(self, start: dt.date, n: int, *, allow_provisional: bool = False) -> Due:
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        if n == 0:
+            return Due(start, False)
+        t = self._table_for(allow_provisional)
+        i = start.toordinal() - t.base
+        if i < -1:
+            raise CalendarHorizonError(self._missing(start, t.first) or [start.year])
+        k = (t.cum[i] if i >= 0 else 0) + n - 1
+        if i >= len(t.cum) or k >= len(t.workdays):
+            raise CalendarHorizonError(self._missing(start, t.last) + [t.last.year + 1])
+        result = dt.date.fromordinal(t.base + t.workdays[k])
+        missing = self._missing(start, result)
+        if missing and not allow_provisional:
+            raise CalendarHorizonError(missing)
+        return Due(result, bool(missing))
+
+    def count(self, d1: dt.date, d2: dt.date, *, allow_provisional: bool = False) -> int:
+        """Working days in (d1, d2]; negative when d2 < d1."""
+        if d2 < d1:
+            return -self.count(d2, d1, allow_provisional=allow_provisional)
+        missing = self._missing(d1, d2)
+        if missing and not allow_provisional:
+            raise CalendarHorizonError(missing)
+        t = self._table_for(allow_provisional)
+        i, j = d1.toordinal() - t.base, d2.toordinal() - t.base
+        if i < -1 or j >= len(t.cum):
+            raise CalendarHorizonError(missing or [d1.year, d2.year])
+        return t.cum[j] - (t.cum[i] if i >= 0 else 0)
+
+    def is_provisional(self, after: dt.date, through: dt.date) -> bool:
+        """Does a period (after, through] touch a year without data?"""
+        return bool(self._missing(after, through))
+
+    def day_reason(self, d: dt.date, *, allow_provisional: bool = False) -> str:
+        """Why `d` is or is not a working day, in Chinese."""
+        t = self._table_for(allow_provisional)
+        label = t.labels.get(d.toordinal())
+        if label:
+            return label
+        if d.weekday() >= 5:
+            return f"周{_WEEKDAY_CN[d.weekday()]}"
+        return "工作日"
+
+    def explain(self, start: dt.date, n: int, *, allow_provisional: bool = False) -> list[DayNote]:
+        """Every day in (start, add(start, n)] with its working-day number or skip reason."""
+        due = self.add_marked(start, n, allow_provisional=allow_provisional)
+        notes: list[DayNote] = []
+        counted = 0
+        d = start
+        while d < due.date:
+            d += dt.timedelta(days=1)
+            work = self.is_workday(d, allow_provisional=allow_provisional)
+            counted += work
+            notes.append(
+                DayNote(
+                    d,
+                    counted if work else None,
+                    self.day_reason(d, allow_provisional=allow_provisional),
+                    d.year not in self.years,
+                )
+            )
+        return notes
+
+    def notice_for(self, year: int) -> str | None:
+        data = self.years.get(year)
+        return data.notice_label if data else None

@@ -1,0 +1,131 @@
+"""The `ogi` command: parse -> one engine call -> print (rich, or JSON with --json).
+
+Exit codes: 0 success; 1 refused step, bad input or an unavailable resource, with one Chinese
+line saying what to do; 2 usage errors. No traceback reaches a clerk: unexpected errors are
+written to the log file and summarised in one line.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from .commands import calendar as calendar_cmds
+from .commands import case as case_cmds
+from .commands import admin as admin_cmds
+
+app = typer.Typer(
+    name="ogi",
+    help="政府信息公开申请办理系统（依申请公开）。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(calendar_cmds.app, name="calendar", help="工作日日历：计算期限、查看年度安排、导入新年度通知。")
+app.add_typer(case_cmds.app, name="case", help="申请办理：登记、受理、补正、征求意见、办理意见、决定、报批、送达。")
+admin_cmds.register(app)
+
+
+def _optional_groups() -> None:
+    """Command groups contributed by other modules; each registers itself if present."""
+    import importlib
+
+    for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup"):
+        try:
+            mod = importlib.import_module(f"{__package__}.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.endswith(f"commands.{name}"):
+                continue
+            raise
+        mod.register(app)
+
+
+_optional_groups()
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--json" in argv
+
+
+def _report(message: str, code: str, argv: list[str], details: dict | None = None) -> None:
+    from .commands.common import print_json
+
+    if _wants_json(argv):
+        print_json({"ok": False, "error": code, "message": message, **({"details": details} if details else {})})
+    sys.stderr.write(f"错误：{message}\n")
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    import datetime as dt
+    import traceback
+
+    from .engine.config import home_dir
+
+    try:
+        path = home_dir() / "ogi-error.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return "（无法写入日志）"
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:  # Typer >= 0.20 bundles its own click
+        from typer._click.exceptions import ClickException, UsageError
+    except ImportError:  # pragma: no cover - older Typer on plain click
+        from click.exceptions import ClickException, UsageError
+
+    from .calendars import CalendarHorizonError, YearFileError
+    from .engine.errors import OgiError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="ogi", standalone_mode=False)
+        return 0
+    except typer.Exit as exc:
+        return exc.exit_code
+    except UsageError as exc:
+        exc.show()
+        return 2
+    except ClickException as exc:
+        exc.show()
+        return 1
+    except typer.Abort:
+        sys.stderr.write("已取消。\n")
+        return 1
+    except OgiError as exc:
+        _report(exc.message, exc.code, args, exc.details)
+        return exc.exit_code
+    except CalendarHorizonError as exc:
+        _report(str(exc), "calendar_missing", args, {"missing_years": list(exc.missing_years)})
+        return 1
+    except YearFileError as exc:
+        _report(str(exc), "bad_year_file", args)
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("已中断，未完成的步骤没有保存。\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to a clerk
+        from .engine.db import describe_storage_error
+
+        message = describe_storage_error(exc)
+        if message:
+            _report(message, "storage", args)
+            return 1
+        where = _log_unexpected(exc)
+        _report(f"发生内部错误（{type(exc).__name__}），本次操作未保存。详情已记录在 {where}，请联系系统管理员。", "internal", args)
+        return 1
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,48 @@
+"""`ogi init`, `ogi users`: setting up an instance."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help="初始化（或升级）数据库并写出默认配置文件；已有数据不受影响。")(init_cmd)
+    app.command("users", help="列出配置文件中的用户及其角色。")(users_cmd)
+
+
+def init_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
+    from ..engine.config import DEFAULT_CONFIG, config_path, home_dir, load_config
+    from ..engine.db import database_url, describe_url
+    from ..engine.schema import upgrade
+
+    cfg_file = config_path()
+    created_config = False
+    if not cfg_file.exists():
+        cfg_file.parent.mkdir(parents=True, exist_ok=True)
+        cfg_file.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        created_config = True
+    load_config()  # refuse a broken config before touching the database
+    url = database_url()
+    upgrade(url)
+    result = {"home": str(home_dir()), "config": str(cfg_file), "config_created": created_config,
+              "database": describe_url(url)}
+    if json_:
+        print_json(result)
+    else:
+        print(f"数据库已就绪：{result['database']}")
+        print(f"配置文件：{result['config']}" + ("（已写出默认配置，请按本机关实际修改）" if created_config else ""))
+
+
+def users_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
+    from ..engine.config import ROLE_LABELS, load_config
+
+    cfg = load_config()
+    rows = [{"login": u.login, "name": u.name, "roles": list(u.roles)} for u in cfg.users.values()]
+    if json_:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['login']:<10}{r['name']:<8}" + "、".join(ROLE_LABELS[x] for x in r["roles"]))

@@ -1,0 +1,305 @@
+"""`ogi case ...`: the clerk's commands. Each is one engine call."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..states.machine import Trigger
+from .common import optional_date, parse_date, print_json
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="办理人用户名（默认取环境变量 OGI_USER）")]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="办理日期（纸质办理在先的，填写实际日期；默认今天）")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="理由或说明")]
+CaseArg = Annotated[str, typer.Argument(help="案件 ID 或编号")]
+
+
+def _api():
+    from ..engine import api
+
+    return api
+
+
+def _emit(result: dict, json_: bool, headline: str) -> None:
+    if json_:
+        print_json(result)
+        return
+    from .render import print_case_brief
+
+    print_case_brief(result, headline)
+
+
+def _step(ref: str, trigger: Trigger, date: str | None, as_: str | None, json_: bool,
+          params: dict | None = None, reason: str = "", headline: str = "") -> dict:
+    result = _api().step(as_, ref, trigger, optional_date(date, "办理日期"), params or {}, reason)
+    _emit(result, json_, headline or f"已{result['step']['label']}")
+    return result
+
+
+@app.command("register", help="登记一件政府信息公开申请（条例第二十九条、第三十一条）。")
+def register_cmd(
+    applicant: Annotated[str, typer.Option("--applicant", help="申请人姓名或名称")],
+    applicant_type: Annotated[str, typer.Option("--applicant-type", help="natural 自然人 / commercial 商业企业 / research 科研机构 / public_interest 社会公益组织 / legal_service 法律服务机构 / other 其他")],
+    channel: Annotated[str, typer.Option("--channel", help="in_person 当面 / registered_mail 邮寄签收 / ordinary_mail 平常信函 / online 互联网 / fax 传真 / email 电子邮件")],
+    received: Annotated[str, typer.Option("--received", help="收到日期（当面提交之日、签收之日）")],
+    description: Annotated[str, typer.Option("--description", help="所需政府信息的名称、文号或特征性描述")],
+    confirmed: Annotated[Optional[str], typer.Option("--confirmed", help="与申请人确认之日（平常信函、互联网、传真）")] = None,
+    requested_form: Annotated[str, typer.Option("--requested-form", help="获取信息的形式、方式和途径")] = "",
+    id_number: Annotated[str, typer.Option("--id-number", help="身份证明号码")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="联系电话")] = "",
+    email: Annotated[str, typer.Option("--email", help="电子邮箱")] = "",
+    address: Annotated[str, typer.Option("--address", help="通讯地址")] = "",
+    contact: Annotated[str, typer.Option("--contact", help="联系方式（电话或地址，简写）")] = "",
+    electronic_consent: Annotated[bool, typer.Option("--electronic-consent", help="申请人同意电子送达")] = False,
+    clerk: Annotated[Optional[str], typer.Option("--clerk", help="经办人（默认为登记人）")] = None,
+    as_: AsOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    from ..engine.cases import Registration
+
+    if contact and not phone and not address:
+        phone = contact if any(ch.isdigit() for ch in contact) and len(contact) <= 20 else ""
+        address = "" if phone else contact
+    reg = Registration(
+        applicant=applicant, applicant_type=applicant_type, channel=channel,
+        received=parse_date(received, "收到日期"), description=description,
+        confirmed=optional_date(confirmed, "确认日期"), requested_form=requested_form, id_number=id_number,
+        phone=phone, email=email, address=address, electronic_consent=electronic_consent, clerk=clerk,
+    )
+    result = _api().register_case(as_, reg)
+    _emit(result, json_, f"已登记：案件 {result['number']}（ID {result['id']}）")
+
+
+@app.command("accept", help="受理申请。")
+def accept_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.ACCEPT, date, as_, json_)
+
+
+@app.command("request-correction", help="一次性告知补正（条例第三十条：收到申请之日起7个工作日内）。")
+def request_correction_cmd(
+    case: CaseArg,
+    items: Annotated[str, typer.Option("--items", help="需要补正的事项")],
+    served: Annotated[Optional[str], typer.Option("--served", help="申请人收到补正告知书之日（默认同办理日期）")] = None,
+    period: Annotated[Optional[int], typer.Option("--period", help="补正期限（工作日，默认按配置）", min=1, max=60)] = None,
+    date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    _step(case, Trigger.REQUEST_CORRECTION, date, as_, json_,
+          {"items": items, "served_on": optional_date(served, "送达日期"), "period_workdays": period})
+
+
+@app.command("receive-correction", help="收到补正后的申请：答复期限自该日重新计算（条例第三十条）。")
+def receive_correction_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.RECEIVE_CORRECTION, date, as_, json_)
+
+
+@app.command("correction-lapsed", help="补正期限届满未补正：视为放弃申请（条例第三十条）。")
+def correction_lapsed_cmd(case: CaseArg, date: DateOpt = None, reason: ReasonOpt = "", as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.CORRECTION_LAPSE, date, as_, json_, reason=reason)
+
+
+@app.command("consult", help="书面征求第三方（条例第三十二条）或其他机关（第三十四条）意见；输出征求意见编号。")
+def consult_cmd(
+    case: CaseArg,
+    party: Annotated[str, typer.Option("--party", help="第三方或机关名称")],
+    kind: Annotated[str, typer.Option("--kind", help="third_party 第三方 / agency 其他机关")],
+    served: Annotated[Optional[str], typer.Option("--served", help="对方收到征求意见书之日（默认同发出日期）")] = None,
+    information: Annotated[str, typer.Option("--information", help="涉及的政府信息")] = "",
+    date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    result = _step(case, Trigger.CONSULT, date, as_, json_,
+                   {"party": party, "kind": kind, "served_on": optional_date(served, "收到日期"),
+                    "information": information or None},
+                   headline="已发出征求意见")
+    if not json_:
+        print(f"征求意见编号：{result['step']['consultation_id']}，答复期限：{result['step']['consultation_due']}")
+
+
+@app.command("consultation-reply", help="登记征求意见的答复。")
+def consultation_reply_cmd(
+    case: CaseArg,
+    opinion: Annotated[str, typer.Option("--opinion", help="agree 同意公开 / object 不同意公开 / none 未表示意见")],
+    consultation: Annotated[Optional[int], typer.Option("--consultation", help="征求意见编号（本案只有一份未办结时可省略）")] = None,
+    reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    cid = consultation if consultation is not None else _only_open_consultation(case, as_)
+    _step(case, Trigger.CONSULTATION_REPLY, date, as_, json_, {"consultation_id": cid, "opinion": opinion}, reason)
+
+
+@app.command("consultation-lapsed", help="征求意见逾期未答复（第三方：由机关决定；其他机关：视为同意）。")
+def consultation_lapsed_cmd(
+    case: CaseArg,
+    consultation: Annotated[Optional[int], typer.Option("--consultation", help="征求意见编号")] = None,
+    date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    cid = consultation if consultation is not None else _only_open_consultation(case, as_)
+    _step(case, Trigger.CONSULTATION_LAPSE, date, as_, json_, {"consultation_id": cid})
+
+
+def _only_open_consultation(ref: str, as_: str | None) -> int | None:
+    shown = _api().show(as_, ref, with_history=False)
+    open_ = [c["id"] for c in shown["consultations"] if not c["replied_on"] and not c["lapsed_on"]]
+    if len(open_) == 1:
+        return open_[0]
+    from ..engine.errors import InputError
+
+    if not open_:
+        raise InputError(f"案件 {shown['number']} 没有未办结的征求意见")
+    raise InputError(f"案件 {shown['number']} 有多份未办结的征求意见（编号 {', '.join(map(str, open_))}），请用 --consultation 指明")
+
+
+@app.command("fee-notice", help="发出收费通知（条例第四十二条、国办函〔2020〕109号）。")
+def fee_notice_cmd(
+    case: CaseArg,
+    basis: Annotated[str, typer.Option("--basis", help="per_application 按件 / per_page 按量")],
+    quantity: Annotated[int, typer.Option("--quantity", help="按件：申请人本月第几件申请；按量：页数", min=1, max=1_000_000)],
+    served: Annotated[Optional[str], typer.Option("--served", help="申请人收到收费通知之日")] = None,
+    date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    from ..engine.fees import fee_amount
+
+    amount, standard = fee_amount(basis, quantity)
+    _step(case, Trigger.FEE_NOTICE, date, as_, json_,
+          {"basis": basis, "quantity": quantity, "amount": amount, "standard": standard,
+           "served_on": optional_date(served, "收到日期")})
+
+
+@app.command("fee-paid", help="登记申请人已缴费。")
+def fee_paid_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.FEE_PAID, date, as_, json_)
+
+
+@app.command("fee-lapsed", help="逾期未缴费：视为放弃申请。")
+def fee_lapsed_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.FEE_LAPSE, date, as_, json_)
+
+
+@app.command("propose", help="提出办理意见（答复类型见 ogi case outcomes）。")
+def propose_cmd(
+    case: CaseArg,
+    outcome: Annotated[str, typer.Option("--outcome", help="办理结果代码，如 disclose、partial、withhold_third_party")],
+    reason: ReasonOpt = "",
+    withheld: Annotated[str, typer.Option("--withheld", help="部分公开时不予公开的内容")] = "",
+    where: Annotated[str, typer.Option("--where", help="已主动公开信息的获取方式、途径")] = "",
+    responsible_agency: Annotated[str, typer.Option("--responsible-agency", help="负责公开该信息的机关及联系方式")] = "",
+    date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    _step(case, Trigger.PROPOSE, date, as_, json_,
+          {"outcome": outcome, "withheld": withheld or None, "where": where or None,
+           "responsible_agency": responsible_agency or None}, reason)
+
+
+@app.command("decide", help="作出决定并报批。")
+def decide_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.DECIDE, date, as_, json_)
+
+
+@app.command("approve", help="审批同意（提出办理意见的人不能审批）。")
+def approve_cmd(case: CaseArg, date: DateOpt = None, reason: ReasonOpt = "", as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.APPROVE, date, as_, json_, reason=reason)
+
+
+@app.command("send-back", help="退回修改（须写明理由）。")
+def send_back_cmd(case: CaseArg, reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.SEND_BACK, date, as_, json_, reason=reason)
+
+
+@app.command("deliver", help="送达答复（直接、委托、邮寄、电子）。")
+def deliver_cmd(
+    case: CaseArg,
+    method: Annotated[str, typer.Option("--method", help="direct 直接 / delegated 委托 / post 邮寄 / electronic 电子")],
+    date: DateOpt = None,
+    recipient: Annotated[str, typer.Option("--recipient", help="签收人（委托送达时填写受托人）")] = "",
+    as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    _step(case, Trigger.DELIVER, date, as_, json_, {"method": method, "recipient": recipient or None})
+
+
+@app.command("extend", help="延长答复期限（条例第三十三条第二款：负责人同意，合计不超过20个工作日）。")
+def extend_cmd(
+    case: CaseArg,
+    workdays: Annotated[int, typer.Option("--workdays", help="延长的工作日数", min=1, max=20)] = 20,
+    reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    _step(case, Trigger.EXTEND, date, as_, json_, {"workdays": workdays}, reason)
+
+
+@app.command("delay", help="申请理由合理但无法按期答复：确定延迟答复的合理期限（条例第三十五条）。")
+def delay_cmd(
+    case: CaseArg,
+    until: Annotated[str, typer.Option("--until", help="延迟答复的期限")],
+    reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    _step(case, Trigger.DELAY, date, as_, json_, {"until": parse_date(until, "延迟答复期限")}, reason)
+
+
+@app.command("withdraw", help="申请人撤回申请。")
+def withdraw_cmd(case: CaseArg, reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.WITHDRAW, date, as_, json_, reason=reason)
+
+
+@app.command("not-handled", help="不作为政府信息公开申请处理（条例第三十九条：信访举报投诉、公开出版物）。")
+def not_handled_cmd(
+    case: CaseArg,
+    ground: Annotated[str, typer.Option("--ground", help="petition 信访举报投诉 / publication 公开出版物")],
+    reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    _step(case, Trigger.NOT_HANDLE, date, as_, json_, {"outcome": f"not_handled_{ground}"}, reason)
+
+
+@app.command("show", help="查看案件：状态、各项期限、征求意见、文书和办理记录。")
+def show_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    result = _api().show(as_, case)
+    if json_:
+        print_json(result)
+    else:
+        from .render import print_case_full
+
+        print_case_full(result)
+
+
+@app.command("explain", help="逐项说明每个期限是如何计算的（起算日、不计入的期间、延长）。")
+def explain_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    result = _api().explain(as_, case)
+    if json_:
+        print_json(result)
+    else:
+        from .render import print_explain
+
+        print_explain(result)
+
+
+@app.command("list", help="案件列表，按最近的期限排序。")
+def list_cmd(
+    state: Annotated[Optional[str], typer.Option("--state", help="按状态筛选")] = None,
+    clerk: Annotated[Optional[str], typer.Option("--clerk", help="按经办人筛选")] = None,
+    due_within: Annotated[Optional[int], typer.Option("--due-within", help="N 个工作日内到期", min=0, max=400)] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="只看已逾期")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="包括已办结的案件")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="以该日为“今天”")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 200,
+    as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    result = _api().list_cases(as_, state=state, clerk=clerk, due_within=due_within, overdue=overdue,
+                               include_closed=all_, as_of=optional_date(as_of, "日期"), limit=limit)
+    if json_:
+        print_json(result)
+    else:
+        from .render import print_case_list
+
+        print_case_list(result)
+
+
+@app.command("outcomes", help="列出办理结果代码及其法律依据。")
+def outcomes_cmd(json_: JsonOpt = False) -> None:
+    from ..states.outcomes import OUTCOMES, PROPOSABLE
+
+    rows = [{"code": k, "label": OUTCOMES[k].label, "article": OUTCOMES[k].article, "report_row": OUTCOMES[k].report_row}
+            for k in PROPOSABLE]
+    if json_:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['code']:<28}{r['label']}　{r['article']}")

@@ -1,0 +1,65 @@
+"""Shared CLI helpers: date parsing, output (rich or --json), lazy consoles."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from typing import Any
+
+from ..engine.errors import InputError
+
+_DATE_FORMS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+)
+
+
+def parse_date(text: str | None, what: str = "日期") -> dt.date:
+    """Accept 2026-09-24, 2026/9/24, 20260924 or 2026年9月24日; refuse anything else."""
+    raw = (text or "").strip()
+    for form in _DATE_FORMS:
+        m = form.match(raw)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mo, d)
+            except ValueError:
+                raise InputError(f"{what}“{raw}”不存在（{y}年没有{mo}月{d}日），请核对后重新输入") from None
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    raise InputError(f"{what}“{shown}”无法识别，请写作 YYYY-MM-DD，例如 2026-09-24")
+
+
+def optional_date(text: str | None, what: str = "日期") -> dt.date | None:
+    return None if text is None else parse_date(text, what)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, (dt.date, dt.datetime)):
+        return o.isoformat()
+    if hasattr(o, "to_json"):
+        return o.to_json()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(dump_json(data) + "\n")
+
+
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)

@@ -1,0 +1,175 @@
+"""The engine's front door: one function per CLI command, one transaction each.
+
+Results are plain dicts ready for `--json`; the CLI only parses and prints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import select
+
+from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
+from ..states.outcomes import OUTCOMES
+from . import clocks as clk
+from .calendar_store import load_calendar
+from .cases import APPLICANT_KINDS, CHANNELS, Registration, events_of, facts_of, load_case, register, run_step
+from .config import load_config
+from .db import read_session, write_session
+from .history import decode
+from .identity import Actor, require_role, resolve_actor, today
+from .masking import mask_id_number, mask_phone
+from .models import Applicant, Case, Consultation, Letter
+
+
+def _context(login: str | None):
+    cfg = load_config()
+    return cfg, resolve_actor(cfg, login)
+
+
+def register_case(login: str | None, reg: Registration) -> dict:
+    cfg, actor = _context(login)
+    with write_session() as s:
+        cal = load_calendar(s)
+        case = register(s, cfg, cal, actor, reg)
+        out = case_summary(s, case, cal, actor)
+    out["letters_rendered"] = after_commit(case.id)
+    return out
+
+
+def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | None,
+         params: dict[str, Any] | None = None, reason: str = "") -> dict:
+    cfg, actor = _context(login)
+    now = today()
+    with write_session() as s:
+        cal = load_calendar(s)
+        res = run_step(s, cfg, cal, actor, ref, trigger, effective_on or now, now, params or {}, reason)
+        out = case_summary(s, res.case, cal, actor)
+        out["step"] = {"action": trigger.value, "label": TRIGGER_LABELS[trigger],
+                       "effective_on": res.event.effective_on, "warnings": res.warnings, **res.extra}
+    out["letters_rendered"] = after_commit(res.case.id)
+    return out
+
+
+def after_commit(case_id: int) -> list[dict]:
+    """Side effects follow the commit: render the letters the step made due (retried later if it fails)."""
+    try:
+        from .letters_service import render_pending
+    except ImportError:
+        return []
+    return render_pending(case_id)
+
+
+def show(login: str | None, ref: str, *, with_history: bool = True) -> dict:
+    cfg, actor = _context(login)
+    with read_session() as s:
+        cal = load_calendar(s)
+        case = load_case(s, ref)
+        out = case_summary(s, case, cal, actor)
+        if with_history:
+            out["history"] = [history_row(e) for e in events_of(s, case.id)]
+        return out
+
+
+def explain(login: str | None, ref: str) -> dict:
+    cfg, actor = _context(login)
+    with read_session() as s:
+        cal = load_calendar(s)
+        case = load_case(s, ref)
+        facts = facts_of(s, case.id, cfg)
+        clocks = clk.compute_clocks(facts, cal)
+        return {"id": case.id, "number": case.number, "state": facts.state.value,
+                "clocks": [c.to_json() for c in clocks]}
+
+
+def history_row(e) -> dict:
+    return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
+            "label": TRIGGER_LABELS.get(Trigger(e.action)) if e.action in Trigger._value2member_map_ else _ACTION_LABELS.get(e.action, e.action),
+            "effective_on": e.effective_on, "reason": e.reason, "data": decode(e.data), "hash": e.hash}
+
+
+_ACTION_LABELS = {"register": "登记", "recompute": "日历更新后重新计算期限", "letter_rendered": "生成文书",
+                  "warning_sent": "发出期限提醒", "review_recorded": "登记行政复议/诉讼"}
+
+
+def case_summary(s, case: Case, cal, actor: Actor) -> dict:
+    cfg = load_config()
+    facts = facts_of(s, case.id, cfg)
+    clocks = clk.compute_clocks(facts, cal)
+    applicant = s.get(Applicant, case.applicant_id)
+    may_see_private = actor.has("clerk", "admin")
+    deadlines: dict[str, Any] = {}
+    provisional: dict[str, bool] = {}
+    consultations_due: dict[str, Any] = {}
+    for c in clocks:
+        if c.key.startswith("consultation:"):
+            consultations_due[c.key.split(":", 1)[1]] = c.due
+        else:
+            deadlines[f"{c.key}_due"] = c.due
+        provisional[c.key] = c.provisional
+    if consultations_due:
+        deadlines["consultations"] = consultations_due
+    cons = s.exec(select(Consultation).where(Consultation.case_id == case.id).order_by(Consultation.id)).all()
+    letters = s.exec(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)).all()
+    state = CaseState(case.state)
+    o = OUTCOMES.get(case.outcome) if case.outcome else None
+    return {
+        "id": case.id, "number": case.number, "state": case.state, "state_label": STATE_LABELS[state],
+        "outcome": case.outcome, "outcome_label": o.label if o else None,
+        "applicant": {
+            "name": applicant.name, "type": applicant.kind, "type_label": APPLICANT_KINDS[applicant.kind],
+            "id_number": applicant.id_number if may_see_private else mask_id_number(applicant.id_number),
+            "phone": applicant.phone if may_see_private else mask_phone(applicant.phone),
+            "email": applicant.email, "address": applicant.address,
+            "electronic_consent": applicant.electronic_consent,
+        },
+        "channel": case.channel, "channel_label": CHANNELS.get(case.channel, case.channel),
+        "submitted_on": case.submitted_on, "received_on": case.received_on,
+        "description": case.description, "requested_form": case.requested_form, "clerk": case.clerk,
+        "deadlines": deadlines, "provisional": provisional,
+        "clock_paused": case.clock_paused, "next_due": case.next_due, "next_clock": case.next_clock,
+        "clocks": [c.to_json() for c in clocks],
+        "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
+                           "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
+                           "reason": c.reason} for c in cons],
+        "letters": [{"id": l.id, "kind": l.kind, "number": l.number, "issued_on": l.issued_on, "status": l.status,
+                     "path": l.path, "sha256": l.sha256} for l in letters],
+        "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state)],
+        "closed_on": case.closed_on, "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
+    }
+
+
+def list_cases(login: str | None, *, state: str | None = None, clerk: str | None = None,
+               due_within: int | None = None, overdue: bool = False, include_closed: bool = False,
+               as_of: dt.date | None = None, limit: int = 200) -> dict:
+    cfg, actor = _context(login)
+    day = as_of or today()
+    with read_session() as s:
+        cal = load_calendar(s)
+        q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id)
+        if state:
+            if state not in CaseState._value2member_map_:
+                from .errors import InputError
+
+                raise InputError(f"状态“{state}”不存在；可选：{', '.join(s_.value for s_ in CaseState)}")
+            q = q.where(Case.state == state)
+        elif not include_closed:
+            q = q.where(Case.closed == False)  # noqa: E712
+        if clerk:
+            q = q.where(Case.clerk == clerk)
+        if overdue:
+            q = q.where(Case.next_due < day, Case.closed == False)  # noqa: E712
+        elif due_within is not None:
+            limit_day = cal.add(day, due_within, allow_provisional=True)
+            q = q.where(Case.next_due <= limit_day, Case.closed == False)  # noqa: E712
+        q = q.order_by(Case.next_due.is_(None), Case.next_due, Case.id).limit(limit)
+        rows = []
+        for case, ap in s.exec(q).all():
+            left = cal.count(day, case.next_due, allow_provisional=True) if case.next_due else None
+            rows.append({"id": case.id, "number": case.number, "applicant": ap.name, "state": case.state,
+                         "state_label": STATE_LABELS[CaseState(case.state)], "clerk": case.clerk,
+                         "received_on": case.received_on, "answer_due": case.answer_due,
+                         "next_due": case.next_due, "next_clock": case.next_clock,
+                         "workdays_left": left, "paused": case.clock_paused, "provisional": case.provisional,
+                         "outcome": case.outcome})
+        return {"as_of": day, "cases": rows}

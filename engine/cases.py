@@ -1,0 +1,292 @@
+"""Use cases for case work. Each public function is one database transaction:
+lock the case, replay its history, check the guard, append the event, update the
+projection and cached clocks, allocate letter numbers, commit."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, select
+
+from ..calendars import WorkCalendar
+from ..states.guards import CONSULTATION_KINDS, StepRequest, reasons
+from ..states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
+from . import clocks as clk
+from .config import Config
+from .errors import ConflictError, InputError, NotFound, StepRefused
+from .history import GENESIS, canonical_json, decode, event_hash, now_shanghai
+from .identity import Actor, require_role
+from .models import Applicant, Case, Consultation, HistoryEvent
+from .numbering import allocate_letters, next_value
+
+APPLICANT_KINDS = {
+    "natural": "自然人",
+    "commercial": "商业企业",
+    "research": "科研机构",
+    "public_interest": "社会公益组织",
+    "legal_service": "法律服务机构",
+    "other": "其他",
+}
+CHANNELS = {
+    "in_person": "当面提交",
+    "registered_mail": "邮寄（需签收）",
+    "ordinary_mail": "平常信函",
+    "online": "互联网渠道",
+    "fax": "传真",
+    "email": "电子邮件",
+}
+MAX_TEXT = 20000
+
+
+@dataclass(frozen=True)
+class Registration:
+    applicant: str
+    applicant_type: str
+    channel: str
+    received: dt.date                # in person: submitted; mail: signed for / arrived
+    description: str
+    confirmed: dt.date | None = None  # ordinary mail / online / fax: the confirmation day
+    requested_form: str = ""
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    electronic_consent: bool = False
+    clerk: str | None = None
+
+
+def clean_text(value: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    """Refuse control characters and absurd lengths; keep line breaks and tabs."""
+    s = (value or "").strip()
+    if required and not s:
+        raise InputError(f"请填写{what}")
+    if len(s) > limit:
+        raise InputError(f"{what}过长（{len(s)} 字，上限 {limit} 字），请精简或作为附件另行存档")
+    bad = [c for c in s if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\ufeff"]
+    if bad:
+        raise InputError(f"{what}中含有不可见的控制字符（如 U+{ord(bad[0]):04X}），请删除后重新输入")
+    return s
+
+
+def effective_receipt(reg: Registration, cfg: Config, cal: WorkCalendar) -> tuple[dt.date, str]:
+    """收到申请之日 by channel (条例第三十一条) and the non-working-day rule (config)."""
+    if reg.channel not in CHANNELS:
+        raise InputError(f"提交方式“{reg.channel}”不存在；可选：{', '.join(CHANNELS)}")
+    if reg.channel in ("in_person", "registered_mail"):
+        day, why = reg.received, ("当面提交之日" if reg.channel == "in_person" else "行政机关签收之日") + "（条例第三十一条第（一）（二）项）"
+    elif reg.channel == "ordinary_mail":
+        if reg.confirmed is None:
+            raise InputError("平常信函须于收到当日与申请人确认，请用 --confirmed 写明确认之日（条例第三十一条第（二）项）")
+        day, why = reg.confirmed, "与申请人确认之日（条例第三十一条第（二）项）"
+    else:
+        day = reg.confirmed or reg.received
+        why = "双方确认之日（条例第三十一条第（三）项" + ("" if reg.confirmed else "；平台自动确认，最高法指导案例26号") + "）"
+    if day < reg.received:
+        raise InputError(f"确认日期 {day} 早于收到日期 {reg.received}")
+    if cfg.rules.receipt_on_non_workday == "next_workday" and not cal.is_workday(day, allow_provisional=True):
+        day = cal.add(day, 1, allow_provisional=True)
+        why += "；非工作日收到，按配置以其后第一个工作日为收到之日"
+    return day, why
+
+
+# --------------------------------------------------------------------------- events
+
+def _append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None,
+                  reason: str, data: dict) -> HistoryEvent:
+    last = session.exec(
+        select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    recorded_at = now_shanghai().isoformat()
+    payload = canonical_json(data)
+    ev = HistoryEvent(case_id=case_id, seq=seq, recorded_at=recorded_at, actor=actor, action=action,
+                      effective_on=effective_on, reason=reason, data=payload, prev_hash=prev,
+                      hash=event_hash(case_id, seq, recorded_at, actor, action, effective_on, reason, payload, prev))
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None = None,
+                 reason: str = "", data: dict | None = None) -> HistoryEvent:
+    """For other modules (letters, warnings, reviews) that record facts in a case's history."""
+    return _append_event(session, case_id, actor, action, effective_on, reason, data or {})
+
+
+class _Ev:
+    __slots__ = ("action", "effective_on", "data", "actor")
+
+    def __init__(self, row: HistoryEvent):
+        self.action, self.effective_on, self.actor = row.action, row.effective_on, row.actor
+        self.data = decode(row.data)
+
+
+def events_of(session: Session, case_id: int) -> list[HistoryEvent]:
+    return list(session.exec(select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq)))
+
+
+def facts_of(session: Session, case_id: int, cfg: Config) -> clk.CaseFacts:
+    return clk.replay([_Ev(e) for e in events_of(session, case_id)],
+                      correction_period=cfg.rules.correction_period_workdays,
+                      fee_pauses=cfg.rules.fee_pauses_answer_clock)
+
+
+def dues_of(clocks: list[clk.Clock]) -> dict[str, dt.date | None]:
+    return {c.key: c.due for c in clocks}
+
+
+def _refresh_cache(case: Case, facts: clk.CaseFacts, clocks: list[clk.Clock]) -> None:
+    case.state = facts.state.value
+    case.closed = facts.state in CLOSED
+    case.outcome = facts.outcome
+    case.proposed_by = facts.proposed_by
+    case.closed_on = facts.closed_on
+    case.delivered_on = facts.delivered_on
+    case.delivery_method = facts.delivery_method
+    answer = next((c for c in clocks if c.key == "answer"), None)
+    case.answer_due = answer.due if answer else None
+    case.clock_paused = bool(answer and answer.paused)
+    nxt = clk.next_running(clocks)
+    case.next_due = nxt.due if nxt and not case.closed else None
+    case.next_clock = nxt.key if nxt and not case.closed else None
+    case.provisional = any(c.provisional for c in clocks if c.running or c.key == "answer")
+
+
+def load_case(session: Session, ref: str | int, *, for_update: bool = False) -> Case:
+    """By id (digits) or by case number."""
+    s = str(ref).strip()
+    q = select(Case).where(Case.id == int(s)) if s.isdigit() else select(Case).where(Case.number == s)
+    if for_update:
+        q = q.with_for_update()
+    case = session.exec(q).first()
+    if case is None:
+        raise NotFound(f"没有找到案件“{s}”：请用“ogi case list”查看案件编号")
+    return case
+
+
+# --------------------------------------------------------------------------- use cases
+
+def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg: Registration) -> Case:
+    require_role(actor, "clerk", what="登记申请")
+    if reg.applicant_type not in APPLICANT_KINDS:
+        raise InputError(f"申请人类型“{reg.applicant_type}”不存在；可选：" +
+                         "、".join(f"{k}（{v}）" for k, v in APPLICANT_KINDS.items()))
+    name = clean_text(reg.applicant, "申请人姓名或名称", required=True, limit=200)
+    desc = clean_text(reg.description, "所需信息的描述", required=True)
+    form = clean_text(reg.requested_form, "获取信息的形式", limit=500)
+    contact = {k: clean_text(getattr(reg, k), w, limit=500) for k, w in
+               (("id_number", "身份证明"), ("phone", "联系电话"), ("email", "电子邮箱"), ("address", "通讯地址"))}
+    from .identity import today
+
+    now = today()
+    if reg.received > now:
+        raise InputError(f"收到日期 {reg.received} 晚于今天 {now}，请核对")
+    received_on, why = effective_receipt(reg, cfg, cal)
+    if received_on > now:
+        raise InputError(f"确认日期 {received_on} 晚于今天 {now}，请核对")
+    clerk = reg.clerk or actor.login
+    if clerk not in cfg.users:
+        raise InputError(f"经办人“{clerk}”未在配置文件中登记")
+    applicant = Applicant(name=name, kind=reg.applicant_type, electronic_consent=reg.electronic_consent, **contact)
+    session.add(applicant)
+    session.flush()
+    seq = next_value(session, "case", received_on.year)
+    case = Case(number=f"{received_on.year}-{seq:04d}", applicant_id=applicant.id, channel=reg.channel,
+                submitted_on=reg.received, received_on=received_on, description=desc, requested_form=form,
+                clerk=clerk, state=CaseState.REGISTERED.value, created_at=now_shanghai().isoformat())
+    session.add(case)
+    session.flush()
+    data = {"received_on": received_on, "submitted_on": reg.received, "channel": reg.channel,
+            "receipt_rule": why, "applicant": name, "applicant_type": reg.applicant_type,
+            "description": desc, "requested_form": form, "clerk": clerk,
+            "correction_period": cfg.rules.correction_period_workdays,
+            "fee_pauses": cfg.rules.fee_pauses_answer_clock}
+    ev = _append_event(session, case.id, actor.login, "register", received_on, "", data)
+    facts = clk.replay([_Ev(ev)])
+    _refresh_cache(case, facts, clk.compute_clocks(facts, cal))
+    allocate_letters(session, cfg, case, ev, None, received_on)
+    return case
+
+
+@dataclass
+class StepResult:
+    case: Case
+    event: HistoryEvent
+    warnings: list[str]
+    extra: dict
+
+
+def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref: str | int,
+             trigger: Trigger, effective_on: dt.date, today: dt.date, params: dict[str, Any],
+             reason: str = "") -> StepResult:
+    reason = clean_text(reason, "理由")
+    case = load_case(session, ref, for_update=True)
+    facts = facts_of(session, case.id, cfg)
+    clocks_before = clk.compute_clocks(facts, cal)
+    dues = dues_of(clocks_before)
+    applicant = session.get(Applicant, case.applicant_id)
+    req = StepRequest(trigger, actor.login, actor.roles, effective_on, today, {**params, "reason": reason})
+    refused = reasons(req, facts, dues, electronic_needs_consent=cfg.rules.electronic_delivery_requires_consent,
+                      applicant_consents=bool(applicant and applicant.electronic_consent))
+    if refused:
+        raise StepRefused(TRIGGER_LABELS[trigger], refused)
+    warnings = _late_warnings(trigger, effective_on, dues)
+    data = {k: v for k, v in params.items() if v is not None}
+    extra: dict = {}
+    if trigger is Trigger.CONSULT:
+        served = params.get("served_on") or effective_on
+        due = cal.add(served, clk.CONSULTATION_WD, allow_provisional=True)
+        con = Consultation(case_id=case.id, kind=params["kind"], party=clean_text(params["party"], "被征求意见方", required=True, limit=300),
+                           sent_on=effective_on, due_on=due)
+        session.add(con)
+        session.flush()
+        data.update(consultation_id=con.id, due_on=due)
+        extra["consultation_id"] = con.id
+        extra["consultation_due"] = due
+    ev = _append_event(session, case.id, actor.login, trigger.value, effective_on, reason, data)
+    clk.apply_step(facts, trigger, effective_on, decode(ev.data), actor.login)
+    if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
+        con = session.get(Consultation, params["consultation_id"])
+        if trigger is Trigger.CONSULTATION_REPLY:
+            con.replied_on, con.opinion, con.reason = effective_on, params.get("opinion"), reason
+        else:
+            con.lapsed_on = effective_on
+        session.add(con)
+    clocks_after = clk.compute_clocks(facts, cal)
+    _refresh_cache(case, facts, clocks_after)
+    session.add(case)
+    allocate_letters(session, cfg, case, ev, trigger, effective_on)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError("该案件刚被其他人修改，本次操作未保存：请用“ogi case show”查看最新情况后重试") from None
+    return StepResult(case, ev, warnings, extra)
+
+
+def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict) -> list[str]:
+    """Steps the law allows but a court would criticise: say so at once."""
+    out = []
+    if trigger is Trigger.REQUEST_CORRECTION and dues.get("correction_notice") and eff > dues["correction_notice"]:
+        out.append(f"注意：补正告知晚于法定期限 {dues['correction_notice']}（条例第三十条：7个工作日内一次性告知）")
+    if trigger is Trigger.DELIVER and dues.get("answer") and eff > dues["answer"]:
+        out.append(f"注意：送达日期晚于答复期限 {dues['answer']}，属于逾期答复")
+    return out
+
+
+def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor: str, why: str) -> list[dict]:
+    """After a calendar change: recompute every open case and log each change in its history."""
+    changes = []
+    for case in session.exec(select(Case).where(Case.closed == False)).all():  # noqa: E712
+        facts = facts_of(session, case.id, cfg)
+        clocks = clk.compute_clocks(facts, cal)
+        before = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
+        _refresh_cache(case, facts, clocks)
+        after = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
+        if before != after:
+            _append_event(session, case.id, actor, "recompute", None, why, {"before": before, "after": after})
+            session.add(case)
+            changes.append({"case": case.number, "before": before, "after": after})
+    return changes

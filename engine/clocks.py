@@ -1,0 +1,296 @@
+"""Statutory clocks of a case, derived from its history (pure: no database, no wall clock).
+
+`replay(events)` folds the case's step events into `CaseFacts`; `compute_clocks(facts, cal)`
+turns those into every current due date with its explanation. Nothing here is stored by hand:
+the case row caches the results only for indexed lists and the warning sweep.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..calendars import WorkCalendar
+from ..states.fsm import fire
+from ..states.machine import CLOSED, CaseState, Trigger
+
+# 条例第三十条: correction notice within 7 WD of receipt, once.
+CORRECTION_NOTICE_WD = 7
+# 条例第三十三条第二款: answer within 20 WD of receipt.
+ANSWER_WD = 20
+# 条例第三十三条第二款: extension at most 20 WD in total.
+MAX_EXTENSION_WD = 20
+# 条例第三十二条 / 第三十四条: third parties and other agencies answer within 15 WD.
+CONSULTATION_WD = 15
+# 国办函〔2020〕109号: pay within 20 WD of receiving the fee notice.
+PAYMENT_WD = 20
+
+
+@dataclass
+class ConsultationFact:
+    id: int
+    kind: str
+    party: str
+    sent_on: dt.date
+    served_on: dt.date
+    closed_on: dt.date | None = None
+    closed_how: str | None = None  # reply | lapse
+    opinion: str | None = None
+
+
+@dataclass
+class CaseFacts:
+    state: CaseState
+    received_on: dt.date
+    correction_period: int = 15
+    fee_pauses: bool = True
+    correction_requested_on: dt.date | None = None
+    correction_served_on: dt.date | None = None
+    correction_received_on: dt.date | None = None
+    consultations: dict[int, ConsultationFact] = field(default_factory=dict)
+    fee_noticed_on: dt.date | None = None
+    fee_served_on: dt.date | None = None
+    fee_paid_on: dt.date | None = None
+    extension_workdays: int = 0
+    extensions: list[tuple[dt.date, int]] = field(default_factory=list)
+    delay_until: dt.date | None = None
+    outcome: str | None = None
+    proposed_by: str | None = None
+    decided_on: dt.date | None = None
+    approved_on: dt.date | None = None
+    delivered_on: dt.date | None = None
+    delivery_method: str | None = None
+    closed_on: dt.date | None = None
+    last_effective: dt.date | None = None
+
+    @property
+    def open_consultations(self) -> list[ConsultationFact]:
+        return [c for c in self.consultations.values() if c.closed_on is None]
+
+    @property
+    def answer_base(self) -> dt.date:
+        """条例第三十条: after a correction the answer period runs from its receipt."""
+        return self.correction_received_on or self.received_on
+
+
+def _d(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+STEP_ACTIONS = {t.value for t in Trigger}
+
+
+def replay(events: Iterable, *, correction_period: int = 15, fee_pauses: bool = True) -> CaseFacts:
+    """Fold events (objects with .action, .effective_on, .data dict, .actor) into facts."""
+    facts: CaseFacts | None = None
+    for ev in events:
+        data = ev.data if isinstance(ev.data, dict) else {}
+        eff = ev.effective_on
+        if ev.action == "register":
+            facts = CaseFacts(CaseState.REGISTERED, _d(data["received_on"]),
+                              correction_period=data.get("correction_period", correction_period),
+                              fee_pauses=data.get("fee_pauses", fee_pauses))
+            facts.last_effective = eff
+            continue
+        if facts is None or ev.action not in STEP_ACTIONS:
+            continue
+        apply_step(facts, Trigger(ev.action), eff, data, ev.actor)
+    if facts is None:
+        raise ValueError("history has no registration event")
+    return facts
+
+
+def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: str) -> None:
+    """Apply one step's effect to the facts, including the state change (pure)."""
+    others_open = False
+    if trigger is Trigger.REQUEST_CORRECTION:
+        f.correction_requested_on = eff
+        f.correction_served_on = _d(data.get("served_on")) or eff
+        f.correction_period = data.get("period_workdays", f.correction_period)
+    elif trigger is Trigger.RECEIVE_CORRECTION:
+        f.correction_received_on = eff
+    elif trigger is Trigger.CONSULT:
+        cid = data["consultation_id"]
+        f.consultations[cid] = ConsultationFact(cid, data["kind"], data["party"], eff,
+                                                _d(data.get("served_on")) or eff)
+    elif trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
+        c = f.consultations[data["consultation_id"]]
+        c.closed_on = eff
+        c.closed_how = "reply" if trigger is Trigger.CONSULTATION_REPLY else "lapse"
+        c.opinion = data.get("opinion")
+        others_open = bool(f.open_consultations)
+    elif trigger is Trigger.FEE_NOTICE:
+        f.fee_noticed_on = eff
+        f.fee_served_on = _d(data.get("served_on")) or eff
+        f.fee_paid_on = None
+    elif trigger is Trigger.FEE_PAID:
+        f.fee_paid_on = eff
+    elif trigger is Trigger.PROPOSE:
+        f.outcome = data["outcome"]
+        f.proposed_by = actor
+    elif trigger is Trigger.DECIDE:
+        f.decided_on = eff
+    elif trigger is Trigger.APPROVE:
+        f.approved_on = eff
+    elif trigger is Trigger.SEND_BACK:
+        f.outcome = None
+        f.proposed_by = None
+        f.decided_on = None
+    elif trigger is Trigger.DELIVER:
+        f.delivered_on = eff
+        f.delivery_method = data.get("method")
+    elif trigger is Trigger.EXTEND:
+        f.extension_workdays += int(data["workdays"])
+        f.extensions.append((eff, int(data["workdays"])))
+    elif trigger is Trigger.DELAY:
+        f.delay_until = _d(data["until"])
+    elif trigger is Trigger.CORRECTION_LAPSE:
+        f.outcome = "other_correction_lapsed"
+    elif trigger is Trigger.FEE_LAPSE:
+        f.outcome = "other_fee_unpaid"
+    elif trigger is Trigger.NOT_HANDLE:
+        f.outcome = data.get("outcome", "not_handled_petition")
+    f.state = fire(trigger, f.state, others_open=others_open)
+    if f.state in CLOSED and f.closed_on is None:
+        f.closed_on = eff
+    f.last_effective = eff
+
+
+# --------------------------------------------------------------------------- clocks
+
+CLOCK_LABELS = {
+    "correction_notice": "补正告知期限（条例第三十条：收到申请之日起7个工作日内）",
+    "correction": "申请人补正期限",
+    "answer": "答复期限（条例第三十三条）",
+    "consultation": "征求意见答复期限（条例第三十二条、第三十四条：15个工作日）",
+    "payment": "缴费期限（国办函〔2020〕109号：20个工作日）",
+}
+
+
+@dataclass(frozen=True)
+class Clock:
+    key: str              # correction_notice | correction | answer | consultation:ID | payment
+    label: str
+    due: dt.date | None
+    running: bool         # an open clock that warnings watch
+    paused: bool = False
+    provisional: bool = False
+    start: dt.date | None = None
+    workdays: int = 0
+    explanation: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "label": self.label, "due": self.due, "running": self.running,
+                "paused": self.paused, "provisional": self.provisional, "start": self.start,
+                "workdays": self.workdays, "explanation": list(self.explanation)}
+
+
+def _merge(intervals: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """Union of half-open intervals (a, b]: overlapping pauses count once (条例第三十三条第三款)."""
+    out: list[list[dt.date]] = []
+    for a, b in sorted(intervals):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def consultation_due(c: ConsultationFact, cal: WorkCalendar) -> tuple[dt.date, bool]:
+    due = cal.add_marked(c.served_on, CONSULTATION_WD, allow_provisional=True)
+    return due.date, due.provisional
+
+
+def pause_intervals(f: CaseFacts, cal: WorkCalendar) -> list[tuple[dt.date, dt.date, str]]:
+    """Intervals (a, b] not counted in the answer period, each with its reason."""
+    out = []
+    for c in f.consultations.values():
+        due, _ = consultation_due(c, cal)
+        # RULES.md: excluded = (letter sent, reply received], capped at the consultation's due date;
+        # an open consultation pauses (projected) up to its due date.
+        end = min(c.closed_on, due) if c.closed_on else due
+        who = "第三方" if c.kind == "third_party" else "其他机关"
+        out.append((c.sent_on, end, f"征求{who}“{c.party}”意见（条例第三十三条第三款）"))
+    if f.fee_noticed_on and f.fee_pauses:
+        pay_due = cal.add(f.fee_served_on or f.fee_noticed_on, PAYMENT_WD, allow_provisional=True)
+        end = min(f.fee_paid_on, pay_due) if f.fee_paid_on else pay_due
+        out.append((f.fee_noticed_on, end, "收费通知至缴费期间（按配置暂停计算）"))
+    return out
+
+
+def answer_clock(f: CaseFacts, cal: WorkCalendar) -> Clock:
+    base = f.answer_base
+    lines = []
+    if f.correction_received_on:
+        lines.append(f"起算：{base} 收到补正后的申请，答复期限自该日重新计算（条例第三十条）")
+    else:
+        lines.append(f"起算：{base} 收到申请（条例第三十一条），当日不计入（民法典第二百零一条）")
+    pauses = [(a, b, why) for a, b, why in pause_intervals(f, cal) if b > base]
+    merged = _merge([(max(a, base), b) for a, b, _ in pauses])
+    excluded = sum(cal.count(a, b, allow_provisional=True) for a, b in merged)
+    for a, b, why in pauses:
+        lines.append(f"不计入：{a} 之后至 {b}（含）{why}，{cal.count(max(a, base), b, allow_provisional=True)} 个工作日")
+    if len(merged) < len(pauses):
+        lines.append(f"重叠的征求意见期间只计一次，合计不计入 {excluded} 个工作日")
+    total = ANSWER_WD + f.extension_workdays + excluded
+    for when, n in f.extensions:
+        lines.append(f"延长：{when} 经政府信息公开工作机构负责人同意延长 {n} 个工作日（条例第三十三条第二款）")
+    due = cal.add_marked(base, total, allow_provisional=True)
+    lines.append(f"计算：{base} 之后第 {ANSWER_WD}+{f.extension_workdays}+{excluded}={total} 个工作日 = {due.date}")
+    result, provisional = due.date, due.provisional
+    if f.delay_until and f.delay_until > result:
+        lines.append(f"延迟答复：依条例第三十五条确定并告知的合理期限 {f.delay_until}")
+        result = f.delay_until
+    if provisional:
+        lines.append("暂定：所涉年度尚无国务院节假日安排数据，导入后将重新计算")
+    open_now = f.state not in CLOSED and f.state is not CaseState.AWAITING_CORRECTION
+    paused = bool(f.open_consultations) or (
+        f.state is CaseState.AWAITING_PAYMENT and f.fee_pauses)
+    return Clock("answer", CLOCK_LABELS["answer"], result, open_now and not paused, paused,
+                 provisional, base, total, tuple(lines))
+
+
+def compute_clocks(f: CaseFacts, cal: WorkCalendar) -> list[Clock]:
+    clocks: list[Clock] = []
+    cn = cal.add_marked(f.received_on, CORRECTION_NOTICE_WD, allow_provisional=True)
+    clocks.append(Clock(
+        "correction_notice", CLOCK_LABELS["correction_notice"], cn.date,
+        running=f.state is CaseState.REGISTERED, provisional=cn.provisional, start=f.received_on,
+        workdays=CORRECTION_NOTICE_WD,
+        explanation=(f"{f.received_on} 收到申请之后第 {CORRECTION_NOTICE_WD} 个工作日 = {cn.date}（条例第三十条）",)))
+    if f.correction_requested_on:
+        served = f.correction_served_on or f.correction_requested_on
+        cd = cal.add_marked(served, f.correction_period, allow_provisional=True)
+        clocks.append(Clock(
+            "correction", CLOCK_LABELS["correction"], cd.date,
+            running=f.state is CaseState.AWAITING_CORRECTION, provisional=cd.provisional, start=served,
+            workdays=f.correction_period,
+            explanation=(f"{served} 申请人收到补正告知书之后第 {f.correction_period} 个工作日 = {cd.date}"
+                         "（条例第三十条“合理的补正期限”，按配置）",)))
+    if f.state is not CaseState.AWAITING_CORRECTION or f.correction_received_on:
+        clocks.append(answer_clock(f, cal))
+    for c in f.consultations.values():
+        due, prov = consultation_due(c, cal)
+        clocks.append(Clock(
+            f"consultation:{c.id}", f"{CLOCK_LABELS['consultation']}：{c.party}", due,
+            running=c.closed_on is None and f.state not in CLOSED, provisional=prov, start=c.served_on,
+            workdays=CONSULTATION_WD,
+            explanation=(f"{c.served_on} 被征求意见方收到征求意见书之后第 {CONSULTATION_WD} 个工作日 = {due}",)))
+    if f.fee_noticed_on:
+        served = f.fee_served_on or f.fee_noticed_on
+        pd = cal.add_marked(served, PAYMENT_WD, allow_provisional=True)
+        clocks.append(Clock(
+            "payment", CLOCK_LABELS["payment"], pd.date,
+            running=f.state is CaseState.AWAITING_PAYMENT, provisional=pd.provisional, start=served,
+            workdays=PAYMENT_WD,
+            explanation=(f"{served} 申请人收到收费通知之后第 {PAYMENT_WD} 个工作日 = {pd.date}",)))
+    return clocks
+
+
+def next_running(clocks: list[Clock]) -> Clock | None:
+    running = [c for c in clocks if c.running and c.due is not None]
+    return min(running, key=lambda c: c.due) if running else None

@@ -1,0 +1,213 @@
+"""Instance location and the agency config file (ogi.toml). Defaults follow RULES.md."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ConfigError
+
+ROLES = ("clerk", "reviewer", "head", "legal", "admin")
+ROLE_LABELS = {
+    "clerk": "经办人",
+    "reviewer": "审核人（报批审批）",
+    "head": "政府信息公开工作机构负责人",
+    "legal": "法制机构（只读）",
+    "admin": "系统管理员",
+}
+
+
+def home_dir() -> Path:
+    """OGI_HOME, else $XDG_DATA_HOME/ogi, else ~/.local/share/ogi."""
+    env = os.environ.get("OGI_HOME")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "ogi"
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("OGI_CONFIG") or home_dir() / "ogi.toml")
+
+
+DEFAULT_CONFIG = """\
+# ogi 配置文件。修改后立即生效，无需重启（守护进程除外）。
+
+[agency]
+name = "示例市人民政府办公室"          # 行政机关全称，出现在每一份文书上
+seal = "示例市人民政府办公室"          # 印章名称
+number_prefix = "示政办公开"           # 文号机关代字：示政办公开〔2026〕12号
+address = "示例市人民路1号"
+phone = "0000-12345678"
+review_body = "示例市人民政府"         # 行政复议机关（行政复议法第二十四条）
+court = "示例市人民法院"               # 行政诉讼管辖法院
+
+[rules]
+# 非工作日收到申请：calendar_date = 以自然日为收到申请之日（第1个工作日为其后的工作日）
+receipt_on_non_workday = "calendar_date"
+correction_period_workdays = 15        # 补正期限（条例第三十条“合理的补正期限”）
+fee_pauses_answer_clock = true         # 缴费期间是否暂停答复期限（国办函〔2020〕109号）
+electronic_delivery_requires_consent = true
+
+[warnings]
+thresholds_workdays = [5, 3, 1]        # 到期前 5、3、1 个工作日提醒；另有当日到期与已逾期
+escalate_from_workdays = 1             # 从此级别起同时提醒负责人和法制机构
+supervisors = ["wang"]
+legal_office = ["zhao"]
+
+[users.admin]
+name = "系统管理员"
+roles = ["admin"]
+
+[users.li]
+name = "李明"
+roles = ["clerk"]
+email = "li@example.gov.cn"
+
+[users.chen]
+name = "陈静"
+roles = ["clerk"]
+email = "chen@example.gov.cn"
+
+[users.wang]
+name = "王强"
+roles = ["reviewer", "head"]
+email = "wang@example.gov.cn"
+
+[users.zhou]
+name = "周敏"
+roles = ["reviewer"]
+email = "zhou@example.gov.cn"
+
+[users.zhao]
+name = "赵律"
+roles = ["legal"]
+email = "zhao@example.gov.cn"
+"""
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    seal: str
+    number_prefix: str
+    address: str = ""
+    phone: str = ""
+    review_body: str = ""
+    court: str = ""
+
+
+@dataclass(frozen=True)
+class Rules:
+    receipt_on_non_workday: str = "calendar_date"
+    correction_period_workdays: int = 15
+    fee_pauses_answer_clock: bool = True
+    electronic_delivery_requires_consent: bool = True
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    name: str
+    roles: tuple[str, ...]
+    email: str = ""
+    webhook: str = ""
+
+
+@dataclass(frozen=True)
+class WarningSettings:
+    thresholds_workdays: tuple[int, ...] = (5, 3, 1)
+    escalate_from_workdays: int = 1
+    supervisors: tuple[str, ...] = ()
+    legal_office: tuple[str, ...] = ()
+    raw: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Config:
+    agency: Agency
+    rules: Rules
+    users: dict[str, User]
+    warnings: WarningSettings
+    raw: dict = field(default_factory=dict, compare=False)
+    source: str = "(内置默认配置)"
+
+
+def _expect(value, kind, where: str):
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = {str: "文字", int: "整数", bool: "true 或 false", list: "列表", dict: "表"}
+        raise ConfigError(f"配置项 {where} 应为{names.get(kind, kind.__name__)}，实际为“{value}”")
+    return value
+
+
+def parse_config(text: str, source: str) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {source} 格式错误：{exc}") from None
+    a = _expect(raw.get("agency", {}), dict, "[agency]")
+    for key in ("name", "seal", "number_prefix"):
+        if not isinstance(a.get(key), str) or not a.get(key).strip():
+            raise ConfigError(f"配置文件 {source} 缺少 [agency] {key}")
+    agency = Agency(**{k: _expect(a.get(k, ""), str, f"agency.{k}") for k in Agency.__dataclass_fields__})
+    r = _expect(raw.get("rules", {}), dict, "[rules]")
+    rules = Rules(
+        receipt_on_non_workday=_expect(r.get("receipt_on_non_workday", "calendar_date"), str, "rules.receipt_on_non_workday"),
+        correction_period_workdays=_expect(r.get("correction_period_workdays", 15), int, "rules.correction_period_workdays"),
+        fee_pauses_answer_clock=_expect(r.get("fee_pauses_answer_clock", True), bool, "rules.fee_pauses_answer_clock"),
+        electronic_delivery_requires_consent=_expect(
+            r.get("electronic_delivery_requires_consent", True), bool, "rules.electronic_delivery_requires_consent"),
+    )
+    if rules.receipt_on_non_workday not in ("calendar_date", "next_workday"):
+        raise ConfigError("配置项 rules.receipt_on_non_workday 只能是 calendar_date 或 next_workday")
+    if not 1 <= rules.correction_period_workdays <= 60:
+        raise ConfigError("配置项 rules.correction_period_workdays 应在 1 到 60 个工作日之间")
+    users = {}
+    for login, u in _expect(raw.get("users", {}), dict, "[users]").items():
+        _expect(u, dict, f"users.{login}")
+        roles = tuple(_expect(u.get("roles", []), list, f"users.{login}.roles"))
+        bad = [x for x in roles if x not in ROLES]
+        if bad:
+            raise ConfigError(f"用户 {login} 的角色 {bad[0]} 不存在；可用角色：{', '.join(ROLES)}")
+        users[login] = User(
+            login=login,
+            name=_expect(u.get("name", login), str, f"users.{login}.name"),
+            roles=roles,
+            email=_expect(u.get("email", ""), str, f"users.{login}.email"),
+            webhook=_expect(u.get("webhook", ""), str, f"users.{login}.webhook"),
+        )
+    w = _expect(raw.get("warnings", {}), dict, "[warnings]")
+    thresholds = tuple(_expect(w.get("thresholds_workdays", [5, 3, 1]), list, "warnings.thresholds_workdays"))
+    for t in thresholds:
+        _expect(t, int, "warnings.thresholds_workdays 的每一项")
+    warnings = WarningSettings(
+        thresholds_workdays=tuple(sorted(set(thresholds), reverse=True)),
+        escalate_from_workdays=_expect(w.get("escalate_from_workdays", 1), int, "warnings.escalate_from_workdays"),
+        supervisors=tuple(_expect(w.get("supervisors", []), list, "warnings.supervisors")),
+        legal_office=tuple(_expect(w.get("legal_office", []), list, "warnings.legal_office")),
+        raw=w,
+    )
+    return Config(agency, rules, users, warnings, raw, source)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> Config:
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 {path}：{exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码") from None
+    return parse_config(text, path)
+
+
+def load_config() -> Config:
+    path = config_path()
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return parse_config(DEFAULT_CONFIG, "(内置默认配置)")
+    return _load(str(path), mtime)

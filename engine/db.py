@@ -1,0 +1,126 @@
+"""Database engine and transactions: SQLite (default file, WAL) or PostgreSQL (OGI_DATABASE_URL).
+
+One use case = one transaction. Writers on SQLite start with BEGIN IMMEDIATE: a deferred BEGIN
+upgrades its lock later and fails with "database is locked" under contention even with a
+busy timeout. On PostgreSQL writers lock the case row with SELECT ... FOR UPDATE.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from .errors import StorageError
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+def database_url() -> str:
+    url = os.environ.get("OGI_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    from .config import home_dir
+
+    return f"sqlite:///{home_dir() / 'ogi.db'}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path | None:
+    if not is_sqlite(url):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def describe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None, *, create: bool = False):
+    from sqlalchemy import create_engine, event
+
+    url = url or database_url()
+    path = sqlite_path(url)
+    if path is not None:
+        if not create and not path.exists():
+            raise StorageError(f"数据库文件 {path} 不存在：请先运行“ogi init”初始化（或设置 OGI_HOME / OGI_DATABASE_URL 指向已有数据库）")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            mode = "IMMEDIATE" if conn.get_execution_options().get("ogi_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+@contextmanager
+def write_session(url: str | None = None) -> Iterator["Session"]:  # noqa: F821
+    """One transaction that will write: commit on success, roll back on any error."""
+    from sqlmodel import Session
+
+    engine = get_engine(url).execution_options(ogi_write=True)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(url: str | None = None) -> Iterator["Session"]:  # noqa: F821
+    from sqlmodel import Session
+
+    with Session(get_engine(url), expire_on_commit=False) as session:
+        yield session
+
+
+def describe_storage_error(exc: BaseException) -> str | None:
+    """A Chinese one-liner for database failures, or None if `exc` is not one."""
+    mod = type(exc).__module__ or ""
+    if not (mod.startswith("sqlalchemy") or mod.startswith("sqlite3") or mod.startswith("psycopg")):
+        return None
+    text = str(getattr(exc, "orig", exc) or exc).lower()
+    where = describe_url(database_url())
+    if "locked" in text or "busy" in text:
+        return "数据库正被其他人写入（已等待 15 秒仍未释放），本次操作未保存，请稍后重试。"
+    if "no such table" in text or "does not exist" in text and "relation" in text:
+        return f"数据库 {where} 尚未初始化或版本过旧：请运行“ogi init”（已有数据库会升级到最新结构，数据不会丢失）。"
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return f"无法写入数据库 {where}：请检查文件和所在目录的权限。"
+    if "connection" in text or "could not connect" in text or "refused" in text or "timeout" in text:
+        return f"无法连接数据库 {where}：请确认数据库服务已启动、地址和账号正确。本次操作未保存。"
+    if "disk" in text and ("full" in text or "i/o" in text):
+        return "磁盘已满或读写出错，本次操作未保存：请腾出空间后重试。"
+    if "malformed" in text or "not a database" in text:
+        return f"数据库文件 {where} 已损坏或不是 ogi 数据库：请用“ogi restore”从备份恢复。"
+    return f"数据库操作失败（{type(exc).__name__}），本次操作未保存：{str(exc).splitlines()[0][:200]}"

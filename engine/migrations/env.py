@@ -1,0 +1,36 @@
+"""Alembic environment: the connection comes from ogi's own engine (see engine/schema.py)."""
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from ogi.engine import models  # noqa: F401 - registers the tables on SQLModel.metadata
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        from ogi.engine.db import get_engine
+
+        with get_engine(context.config.get_main_option("sqlalchemy.url"), create=True).connect() as conn:
+            _run(conn)
+    else:
+        _run(connection)
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported")
+run_migrations_online()

@@ -1,0 +1,57 @@
+"""The transition table loaded into one shared `transitions.Machine` (DESIGN.md).
+
+The machine has no models of its own: steps fire `machine.events[t].trigger(token)` on a plain
+token object, so no SQLModel row ever gets transitions' injected attributes. Guards that
+explain refusals live in `states.guards`; the machine only moves the state.
+"""
+from __future__ import annotations
+
+from transitions import Machine, MachineError
+
+from .machine import TRANSITIONS, CaseState, Trigger
+
+
+def _others_open(event) -> bool:
+    return bool(event.kwargs.get("others_open"))
+
+
+def _build() -> Machine:
+    m = Machine(
+        model=None,
+        states=[s.value for s in CaseState],
+        initial=CaseState.REGISTERED.value,
+        auto_transitions=False,
+        model_attribute="state",
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
+    for tr in TRANSITIONS.values():
+        for src in sorted(tr.sources):
+            if tr.dest_if_others_open is not None:
+                m.add_transition(tr.trigger.value, src.value, tr.dest_if_others_open.value, conditions=[_others_open])
+            # dest None = an internal transition: the state stays (extension, delay).
+            m.add_transition(tr.trigger.value, src.value, tr.dest.value if tr.dest is not None else None)
+    return m
+
+
+MACHINE = _build()
+
+
+class _Token:
+    __slots__ = ("state",)
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+def fire(trigger: Trigger, state: CaseState, *, others_open: bool = False) -> CaseState:
+    """Run `trigger` from `state` through the machine; return the new state.
+
+    Raises ValueError when the table has no such transition (guards normally refuse first).
+    """
+    token = _Token(state.value)
+    try:
+        MACHINE.events[trigger.value].trigger(token, others_open=others_open)
+    except MachineError:
+        raise ValueError(f"no transition {trigger.value} from {state.value}") from None
+    return CaseState(token.state)

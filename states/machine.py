@@ -1,0 +1,144 @@
+"""Case states and steps as data: the one transition table the engine runs and the diagram
+draws. Pure: no database, no clock.
+
+The process follows the eight steps of the local standardisation plans (登记、受理、补正、
+征求意见、提出办理意见、作出决定、报批、送达), plus the side exits and side clocks of the 条例.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    REGISTERED = "registered"
+    PROCESSING = "processing"
+    AWAITING_CORRECTION = "awaiting_correction"
+    CONSULTING = "consulting"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PROPOSED = "proposed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    WITHDRAWN = "withdrawn"
+    NOT_HANDLED = "not_handled"
+
+
+STATE_LABELS = {
+    CaseState.REGISTERED: "已登记",
+    CaseState.PROCESSING: "已受理办理中",
+    CaseState.AWAITING_CORRECTION: "待补正",
+    CaseState.CONSULTING: "征求意见中",
+    CaseState.AWAITING_PAYMENT: "待缴费",
+    CaseState.PROPOSED: "已提出办理意见",
+    CaseState.AWAITING_APPROVAL: "已作出决定待报批",
+    CaseState.APPROVED: "已批准待送达",
+    CaseState.ANSWERED: "已答复送达（办结）",
+    CaseState.ABANDONED: "视为放弃申请（办结）",
+    CaseState.WITHDRAWN: "申请人撤回（办结）",
+    CaseState.NOT_HANDLED: "不作为政府信息公开申请处理（办结）",
+}
+
+CLOSED = frozenset({CaseState.ANSWERED, CaseState.ABANDONED, CaseState.WITHDRAWN, CaseState.NOT_HANDLED})
+OPEN = frozenset(CaseState) - CLOSED
+
+
+class Trigger(StrEnum):
+    ACCEPT = "accept"
+    REQUEST_CORRECTION = "request_correction"
+    RECEIVE_CORRECTION = "receive_correction"
+    CORRECTION_LAPSE = "correction_lapse"
+    CONSULT = "consult"
+    CONSULTATION_REPLY = "consultation_reply"
+    CONSULTATION_LAPSE = "consultation_lapse"
+    FEE_NOTICE = "fee_notice"
+    FEE_PAID = "fee_paid"
+    FEE_LAPSE = "fee_lapse"
+    PROPOSE = "propose"
+    DECIDE = "decide"
+    APPROVE = "approve"
+    SEND_BACK = "send_back"
+    DELIVER = "deliver"
+    EXTEND = "extend"
+    DELAY = "delay"
+    WITHDRAW = "withdraw"
+    NOT_HANDLE = "not_handle"
+
+
+TRIGGER_LABELS = {
+    Trigger.ACCEPT: "受理",
+    Trigger.REQUEST_CORRECTION: "告知补正",
+    Trigger.RECEIVE_CORRECTION: "收到补正申请",
+    Trigger.CORRECTION_LAPSE: "逾期未补正",
+    Trigger.CONSULT: "征求意见",
+    Trigger.CONSULTATION_REPLY: "收到征求意见答复",
+    Trigger.CONSULTATION_LAPSE: "征求意见逾期未答复",
+    Trigger.FEE_NOTICE: "发出收费通知",
+    Trigger.FEE_PAID: "已缴费",
+    Trigger.FEE_LAPSE: "逾期未缴费",
+    Trigger.PROPOSE: "提出办理意见",
+    Trigger.DECIDE: "作出决定（报批）",
+    Trigger.APPROVE: "审批同意",
+    Trigger.SEND_BACK: "退回修改",
+    Trigger.DELIVER: "送达",
+    Trigger.EXTEND: "延长答复期限",
+    Trigger.DELAY: "确定延迟答复期限（第三十五条）",
+    Trigger.WITHDRAW: "申请人撤回",
+    Trigger.NOT_HANDLE: "不作为申请处理（第三十九条）",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: Trigger
+    sources: frozenset[CaseState]
+    dest: CaseState | None  # None: the state does not change (a side step)
+    roles: frozenset[str]   # who may fire it
+    article: str = ""
+    # Only for consultation replies/lapses: where to go when other consultations stay open.
+    dest_if_others_open: CaseState | None = None
+
+
+S = CaseState
+T = Trigger
+_CLERK = frozenset({"clerk"})
+_ACTIVE = frozenset({S.PROCESSING, S.CONSULTING, S.AWAITING_PAYMENT, S.PROPOSED, S.AWAITING_APPROVAL, S.APPROVED})
+
+TRANSITIONS: dict[Trigger, Transition] = {t.trigger: t for t in [
+    Transition(T.ACCEPT, frozenset({S.REGISTERED}), S.PROCESSING, _CLERK, "条例第三十三条"),
+    Transition(T.REQUEST_CORRECTION, frozenset({S.REGISTERED, S.PROCESSING}), S.AWAITING_CORRECTION, _CLERK, "条例第三十条"),
+    Transition(T.RECEIVE_CORRECTION, frozenset({S.AWAITING_CORRECTION}), S.PROCESSING, _CLERK, "条例第三十条"),
+    Transition(T.CORRECTION_LAPSE, frozenset({S.AWAITING_CORRECTION}), S.ABANDONED, _CLERK, "条例第三十条"),
+    Transition(T.CONSULT, frozenset({S.PROCESSING, S.CONSULTING}), S.CONSULTING, _CLERK, "条例第三十二条、第三十四条"),
+    Transition(T.CONSULTATION_REPLY, frozenset({S.CONSULTING}), S.PROCESSING, _CLERK, "条例第三十二条、第三十四条",
+               dest_if_others_open=S.CONSULTING),
+    Transition(T.CONSULTATION_LAPSE, frozenset({S.CONSULTING}), S.PROCESSING, _CLERK, "条例第三十二条、第三十四条",
+               dest_if_others_open=S.CONSULTING),
+    Transition(T.FEE_NOTICE, frozenset({S.PROCESSING}), S.AWAITING_PAYMENT, _CLERK, "条例第四十二条"),
+    Transition(T.FEE_PAID, frozenset({S.AWAITING_PAYMENT}), S.PROCESSING, _CLERK, "国办函〔2020〕109号"),
+    Transition(T.FEE_LAPSE, frozenset({S.AWAITING_PAYMENT}), S.ABANDONED, _CLERK, "国办函〔2020〕109号"),
+    Transition(T.PROPOSE, frozenset({S.PROCESSING}), S.PROPOSED, _CLERK, "条例第三十六条"),
+    Transition(T.DECIDE, frozenset({S.PROPOSED}), S.AWAITING_APPROVAL, _CLERK, "条例第三十六条"),
+    Transition(T.APPROVE, frozenset({S.AWAITING_APPROVAL}), S.APPROVED, frozenset({"reviewer"}), "条例第十七条"),
+    Transition(T.SEND_BACK, frozenset({S.PROPOSED, S.AWAITING_APPROVAL}), S.PROCESSING, frozenset({"reviewer"}), ""),
+    Transition(T.DELIVER, frozenset({S.APPROVED}), S.ANSWERED, _CLERK, "条例第三十三条"),
+    Transition(T.EXTEND, _ACTIVE, None, frozenset({"head"}), "条例第三十三条第二款"),
+    Transition(T.DELAY, _ACTIVE, None, frozenset({"head"}), "条例第三十五条"),
+    Transition(T.WITHDRAW, OPEN, S.WITHDRAWN, _CLERK, ""),
+    Transition(T.NOT_HANDLE, frozenset({S.REGISTERED, S.PROCESSING}), S.NOT_HANDLED, _CLERK, "条例第三十九条"),
+]}
+
+
+def allowed_triggers(state: CaseState) -> list[Trigger]:
+    """Steps whose source states include `state`, in table order."""
+    return [t for t, tr in TRANSITIONS.items() if state in tr.sources]
+
+
+def destination(trigger: Trigger, state: CaseState, others_open: bool = False) -> CaseState:
+    tr = TRANSITIONS[trigger]
+    if tr.dest is None:
+        return state
+    if others_open and tr.dest_if_others_open is not None:
+        return tr.dest_if_others_open
+    return tr.dest
