@@ -33,7 +33,7 @@ def _optional_groups() -> None:
     """Command groups contributed by other modules; each registers itself if present."""
     import importlib
 
-    for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup"):
+    for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup", "demo"):
         try:
             mod = importlib.import_module(f"{__package__}.commands.{name}")
         except ModuleNotFoundError as exc:

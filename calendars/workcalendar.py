@@ -154,8 +154,10 @@ class WorkCalendar:
         i = start.toordinal() - t.base
         if i < -1:
             raise CalendarHorizonError(self._missing(start, t.first) or [start.year])
+        if i >= len(t.cum):  # the start itself lies beyond the data
+            raise CalendarHorizonError(self._missing(start, start + dt.timedelta(days=1)) or [start.year])
         k = (t.cum[i] if i >= 0 else 0) + n - 1
-        if i >= len(t.cum) or k >= len(t.workdays):
+        if k >= len(t.workdays):
             raise CalendarHorizonError(self._missing(start, t.last) + [t.last.year + 1])
         result = dt.date.fromordinal(t.base + t.workdays[k])
         missing = self._missing(start, result)

@@ -15,20 +15,14 @@ from ..states.machine import Trigger
 from .config import Config
 from .models import Case, HistoryEvent, Letter
 
-# Document families numbered separately per agency per year, with the 机关代字 suffix.
-FAMILY_SUFFIX = {"reply": "", "notice": "告", "consult": "征", "receipt": "登", "service": "送"}
-KIND_FAMILY = {
-    "receipt": "receipt",
-    "correction-notice": "notice",
-    "extension-notice": "notice",
-    "third-party-notice": "notice",
-    "fee-notice": "notice",
-    "not-handled-notice": "notice",
-    "third-party-consultation": "consult",
-    "agency-consultation": "consult",
-    "reply": "reply",
-    "service-receipt": "service",
-}
+# 机关代字 suffix of each document family (families come from letters.kinds: one source of truth).
+FAMILY_SUFFIX = {"reply": "", "notice": "告", "consult": "征", "receipt": "登"}
+
+
+def family_of(kind: str) -> str:
+    from ..letters.kinds import LetterKind
+
+    return LetterKind(kind).number_family
 
 
 def next_value(session: Session, scope: str, year: int) -> int:
@@ -80,7 +74,7 @@ def allocate_letters(session: Session, cfg: Config, case: Case, ev: HistoryEvent
             select(Consultation).where(Consultation.case_id == case.id, Consultation.kind == "third_party")))
     out = []
     for kind in kinds_for(trigger, data, case, objected):
-        family = KIND_FAMILY[kind]
+        family = family_of(kind)
         seq = next_value(session, f"letter:{family}", issued_on.year)
         letter = Letter(case_id=case.id, kind=kind, family=family, year=issued_on.year, seq=seq,
                         number=format_number(cfg, family, issued_on.year, seq), event_id=ev.id, issued_on=issued_on)

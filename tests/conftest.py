@@ -74,6 +74,8 @@ def _pg_schema_url() -> tuple[str, str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     if request.param == "postgres" and not pg_available():
+        if os.environ.get("OGI_REQUIRE_POSTGRES"):  # CI must run them (.ci/run sets this)
+            pytest.fail("OGI_REQUIRE_POSTGRES is set but no PostgreSQL server answers on 127.0.0.1:5432")
         pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
     return request.param
 
