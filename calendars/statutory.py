@@ -37,7 +37,7 @@ def qingming(year: int) -> dt.date:
 
 
 def _lunar(year: int, month: int, day: int) -> dt.date:
-    return LunarDate(year, month, day).toSolarDate()
+    return LunarDate(year, month, day).to_solar_date()
 
 
 @lru_cache(maxsize=256)

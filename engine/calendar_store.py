@@ -1,17 +1,36 @@
 """Where the calendar comes from: the year files shipped with ogi, overlaid by the years an
-agency imported into its database (shared by every clerk of that database)."""
+agency imported into its database (shared by every clerk of that database).
+
+`import_year` is the use case behind `ogi calendar import`: validate the State Council notice,
+install it in `calendar_year`, and recompute every open case in the same transaction, so that
+provisional due dates become official (RULES.md "NO DATA") and each change is logged in that
+case's history.
+"""
 from __future__ import annotations
 
-from ..calendars import WorkCalendar, YearData, bundled_years, parse_year_file
+import datetime as dt
+import hashlib
+
+from ..calendars import WorkCalendar, YearData, YearFileError, bundled_years, parse_year_file
+
+SHIPPED, IMPORTED = "shipped", "imported"
+SOURCE_LABELS = {SHIPPED: "随软件提供", IMPORTED: "本机关导入"}
 
 
-def imported_years(session) -> list[YearData]:
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _imported_rows(session) -> list:
     from sqlmodel import select
 
     from .models import CalendarYear
 
-    rows = session.exec(select(CalendarYear).order_by(CalendarYear.year)).all()
-    return [parse_year_file(r.source, r.year) for r in rows]
+    return list(session.exec(select(CalendarYear).order_by(CalendarYear.year)).all())
+
+
+def imported_years(session) -> list[YearData]:
+    return [parse_year_file(r.source, r.year) for r in _imported_rows(session)]
 
 
 def build_calendar(imported: list[YearData]) -> WorkCalendar:
@@ -20,17 +39,275 @@ def build_calendar(imported: list[YearData]) -> WorkCalendar:
     return WorkCalendar(years.values())
 
 
+def _database_ready() -> bool:
+    """False when the default SQLite file does not exist yet (before `ogi init`)."""
+    from .db import database_url, sqlite_path
+
+    path = sqlite_path(database_url())
+    return path is None or path.exists()
+
+
 def load_calendar(session=None) -> WorkCalendar:
     """Bundled years plus the database's imported years (when a database is reachable)."""
     if session is not None:
-        return build_calendar(imported_years(session))
-    from .db import database_url, sqlite_path
+        return _calendar_of(session)
+    return _read(_calendar_of)
 
-    url = database_url()
-    path = sqlite_path(url)
-    if path is not None and not path.exists():
-        return build_calendar([])
+
+# --------------------------------------------------------------------------- listing
+
+def describe_years(session=None) -> dict:
+    """The loaded years, where each comes from, and the horizon (for `ogi calendar years`)."""
+    rows = {r.year: r for r in _imported_rows(session)} if session is not None else {}
+    shipped = {y.year: y for y in bundled_years()}
+    cal = build_calendar([parse_year_file(r.source, r.year) for r in rows.values()])
+    out = []
+    for year in cal.loaded_years:
+        data, row = cal.years[year], rows.get(year)
+        source = IMPORTED if row else SHIPPED
+        out.append({
+            "year": year,
+            "notice": data.notice,
+            "number": data.number,
+            "published": data.published,
+            "source": source,
+            "source_label": SOURCE_LABELS[source],
+            "sha256": row.sha256 if row else sha256_text(data.source_text),
+            "imported_at": row.imported_at if row else None,
+            "imported_by": row.imported_by if row else None,
+            "supersedes_shipped": bool(row and year in shipped),
+            "days_off": len(data.days_off),
+            "makeup_workdays": len(data.makeup_workdays),
+        })
+    first, last = cal.horizon
+    return {
+        "years": out,
+        "horizon": {"first": first, "last": last},
+        "gaps": [y for y in range(first.year, last.year + 1) if y not in cal.years],
+    }
+
+
+def _read(fn):
+    """Run fn(session) in one read transaction; fn(None) before `ogi init` (shipped years only)."""
+    if not _database_ready():
+        return fn(None)
     from .db import read_session
 
     with read_session() as s:
-        return build_calendar(imported_years(s))
+        return fn(s)
+
+
+def _calendar_of(session) -> WorkCalendar:
+    return build_calendar(imported_years(session) if session is not None else [])
+
+
+def list_years() -> dict:
+    """Front door of `ogi calendar years`."""
+    return _read(describe_years)
+
+
+# --------------------------------------------------------------------------- import
+
+def _check_neighbours(data: YearData, cal: WorkCalendar) -> None:
+    """A notice may reach into the previous December; the two notices must not both list a day."""
+    mine = {**data.days_off, **data.makeup_workdays}
+    for other_year in (data.year - 1, data.year + 1):
+        other = cal.years.get(other_year)
+        if other is None:
+            continue
+        theirs = {**other.days_off, **other.makeup_workdays}
+        for d in sorted(set(mine) & set(theirs)):
+            raise YearFileError(
+                f"{data.year} 年日历文件中的 {d}（“{mine[d]}”）已由已载入的 {other_year} 年通知"
+                f"（{other.notice_label}）安排为“{theirs[d]}”，两份通知相互冲突，请核对"
+            )
+
+
+def import_year(session, cfg, actor, text: str, replace: bool = False) -> dict:
+    """Validate and install one year's notice, then recompute every open case (one transaction).
+
+    Refuses, changing nothing: a user without the admin role, a bad file (YearFileError naming the
+    problem), a year already loaded (shipped or imported) unless `replace`. Importing the very same
+    file again is a no-op.
+    """
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from .cases import recompute_open_cases
+    from .errors import ConflictError, InputError
+    from .history import now_shanghai
+    from .identity import require_role
+    from .models import CalendarYear
+
+    require_role(actor, "admin", what="导入年度节假日安排")
+    data = parse_year_file(text)
+    digest = sha256_text(text)
+    year = data.year
+    before = load_calendar(session)
+    _check_neighbours(data, before)
+
+    row = session.get(CalendarYear, year, with_for_update=True)
+    shipped = {y.year: y for y in bundled_years()}
+    if row is not None:
+        previous = {"source": IMPORTED, "sha256": row.sha256, "notice": before.years[year].notice_label,
+                    "imported_at": row.imported_at, "imported_by": row.imported_by}
+    elif year in shipped:
+        previous = {"source": SHIPPED, "sha256": sha256_text(shipped[year].source_text),
+                    "notice": shipped[year].notice_label, "imported_at": None, "imported_by": None}
+    else:
+        previous = None
+
+    result = {
+        "year": year, "notice": data.notice, "number": data.number, "published": data.published,
+        "sha256": digest, "days_off": len(data.days_off), "makeup_workdays": len(data.makeup_workdays),
+        "previous": previous, "replaced": False, "unchanged": False,
+        "imported_at": None, "imported_by": actor.login, "changed_cases": [],
+    }
+    if previous is not None and previous["sha256"] == digest:
+        result["unchanged"] = True  # the same notice, byte for byte: nothing to do
+        return result
+    if previous is not None and not replace:
+        where = SOURCE_LABELS[previous["source"]]
+        if previous["imported_by"]:
+            where += f"，{previous['imported_by']} 于 {previous['imported_at']} 导入"
+        raise InputError(
+            f"{year} 年的节假日安排已经载入（{previous['notice']}，{where}）；"
+            f"确需以新文件替换的，请加 --replace 重新导入（所有未办结案件的期限将随之重新计算）"
+        )
+
+    now = now_shanghai().isoformat()
+    if row is None:
+        row = CalendarYear(year=year, source=text, sha256=digest, imported_at=now, imported_by=actor.login)
+    else:
+        row.source, row.sha256, row.imported_at, row.imported_by = text, digest, now, actor.login
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(f"另一位管理员刚刚导入了 {year} 年的节假日安排，本次未保存：请用“ogi calendar years”查看后再决定是否 --replace") from None
+
+    cal = load_calendar(session)
+    # RULES.md NO DATA: provisional deadlines are recomputed, and each change logged, on import.
+    why = f"导入 {year} 年节假日安排：{data.notice_label}（SHA-256 {digest[:12]}）"
+    changes = recompute_open_cases(session, cfg, cal, actor.login, why)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError("导入期间有案件被其他人修改，本次导入未保存：请稍后重试") from None
+    result.update(replaced=previous is not None, imported_at=now, changed_cases=changes)
+    return result
+
+
+def import_file(login: str | None, text: str, replace: bool = False) -> dict:
+    """Front door of `ogi calendar import`: one transaction."""
+    from .config import load_config
+    from .db import write_session
+    from .identity import resolve_actor
+
+    cfg = load_config()
+    actor = resolve_actor(cfg, login)
+    with write_session() as s:
+        return import_year(s, cfg, actor, text, replace)
+
+
+# --------------------------------------------------------------------------- views
+
+_WEEKDAY_CN = "一二三四五六日"
+
+
+def weekday_cn(d: dt.date) -> str:
+    return "星期" + _WEEKDAY_CN[d.weekday()]
+
+
+def year_overview(year: int, *, allow_provisional: bool = False) -> dict:
+    """Everything `ogi calendar show YEAR` draws: the notice, days off, make-up working days.
+
+    A year without a loaded notice raises CalendarHorizonError, or, when allowed, describes the
+    provisional estimate (放假办法第二条, weekends off, no make-up days).
+    """
+    from ..calendars import CalendarHorizonError
+    from ..calendars.statutory import statutory_days_off
+
+    listing, cal = _read(lambda s: (describe_years(s), _calendar_of(s)))
+    data = cal.years.get(year)
+    if data is None and not allow_provisional:
+        raise CalendarHorizonError([year])
+    info = next((y for y in listing["years"] if y["year"] == year), None)
+    in_year = lambda d: d.year == year  # noqa: E731
+    if data is not None:
+        off = {d: n for d, n in data.days_off.items() if in_year(d)}
+        makeup = {d: n for d, n in data.makeup_workdays.items() if in_year(d)}
+        holidays = [{"name": h.name, "first": h.off[0], "last": h.off[-1], "days": len(h.off),
+                     "workdays": list(h.workdays)} for h in data.holidays]
+        before_year = sorted(
+            [{"date": d, "name": n, "kind": "off"} for d, n in data.days_off.items() if not in_year(d)]
+            + [{"date": d, "name": n, "kind": "makeup"} for d, n in data.makeup_workdays.items() if not in_year(d)],
+            key=lambda x: x["date"])
+    else:
+        off = statutory_days_off(year)
+        makeup = {}
+        groups: dict[str, list[dt.date]] = {}
+        for d, n in sorted(off.items()):
+            groups.setdefault(n, []).append(d)
+        holidays = [{"name": n, "first": ds[0], "last": ds[-1], "days": len(ds), "workdays": []}
+                    for n, ds in groups.items()]
+        before_year = []
+    # The next year's notice may place days in this December (e.g. a make-up Saturday).
+    from_next = []
+    nxt = cal.years.get(year + 1)
+    if nxt is not None:
+        for d, n in nxt.days_off.items():
+            if in_year(d):
+                off[d] = n
+                from_next.append({"date": d, "name": n, "kind": "off"})
+        for d, n in nxt.makeup_workdays.items():
+            if in_year(d):
+                makeup[d] = n
+                from_next.append({"date": d, "name": n, "kind": "makeup"})
+    provisional = data is None
+    total = cal.count(dt.date(year - 1, 12, 31), dt.date(year, 12, 31), allow_provisional=provisional)
+    return {
+        "year": year,
+        "provisional": provisional,
+        "notice": data.notice if data else None,
+        "number": data.number if data else "",
+        "published": data.published if data else None,
+        "source": info["source"] if info else None,
+        "source_label": info["source_label"] if info else None,
+        "sha256": info["sha256"] if info else None,
+        "imported_at": info["imported_at"] if info else None,
+        "imported_by": info["imported_by"] if info else None,
+        "holidays": holidays,
+        "days_off": [{"date": d, "name": n, "weekday": weekday_cn(d)} for d, n in sorted(off.items())],
+        "makeup_workdays": [{"date": d, "name": n, "weekday": weekday_cn(d)} for d, n in sorted(makeup.items())],
+        "before_year": before_year,
+        "from_next_notice": sorted(from_next, key=lambda x: x["date"]),
+        "next_notice": nxt.notice_label if nxt and from_next else None,
+        "workdays_total": total,
+    }
+
+
+def explain_period(start: dt.date, n: int, *, allow_provisional: bool = False) -> dict:
+    """`ogi calendar explain`: every day of (start, add(start, n)] counted or skipped, with why."""
+    cal = _read(_calendar_of)
+    due = cal.add_marked(start, n, allow_provisional=allow_provisional)
+    notes = cal.explain(start, n, allow_provisional=allow_provisional)
+    days, skipped = [], {"weekend": 0, "holiday": 0}
+    for note in notes:
+        if note.counted is None:
+            skipped["weekend" if note.reason.startswith("周") else "holiday"] += 1
+        days.append({"date": note.date, "weekday": weekday_cn(note.date), "workday": note.counted is not None,
+                     "counted": note.counted, "reason": note.reason, "provisional": note.provisional})
+    years = range(start.year, due.date.year + 1) if n else ()
+    notices = [{"year": y, "notice": cal.notice_for(y), "provisional": y not in cal.years} for y in years]
+    try:
+        start_reason = cal.day_reason(start, allow_provisional=True)
+    except Exception:  # noqa: BLE001 - outside even the provisional range: not needed for the answer
+        start_reason = ""
+    return {
+        "start": start, "start_weekday": weekday_cn(start), "start_reason": start_reason,
+        "workdays": n, "due": due.date, "due_weekday": weekday_cn(due.date), "provisional": due.provisional,
+        "calendar_days": (due.date - start).days,
+        "skipped": sum(skipped.values()), "skipped_weekend": skipped["weekend"], "skipped_holiday": skipped["holiday"],
+        "days": days, "notices": notices,
+    }

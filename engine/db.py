@@ -50,11 +50,15 @@ def describe_url(url: str) -> str:
     return url
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None, *, create: bool = False):
+    """The engine for `url` (default: the configured database), cached per URL."""
+    return _engine_for(url or database_url(), create)
+
+
+@lru_cache(maxsize=16)
+def _engine_for(url: str, create: bool):
     from sqlalchemy import create_engine, event
 
-    url = url or database_url()
     path = sqlite_path(url)
     if path is not None:
         if not create and not path.exists():

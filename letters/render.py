@@ -30,6 +30,7 @@ FONT_FACES = (
     ("normal", "Noto Serif CJK SC", "Regular", "NotoSerifCJK-Regular.ttc"),
     ("bold", "Noto Serif CJK SC", "Bold", "NotoSerifCJK-Bold.ttc"),
 )
+FALLBACK_FACE = ("Noto Sans CJK SC", "Regular", "NotoSansCJK-Regular.ttc")  # named in letter.css
 FONT_FAMILY = "OGI Serif"
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
              "/usr/share/fonts/google-noto-cjk", "/usr/share/fonts/opentype/noto-cjk")
@@ -121,18 +122,60 @@ def _fc_match(family: str, style: str) -> Path | None:
     return None
 
 
+def _find_font(family: str, style: str, filename: str) -> Path | None:
+    path = next((Path(d) / filename for d in FONT_DIRS if (Path(d) / filename).is_file()), None)
+    return path or _fc_match(family, style)
+
+
 @lru_cache(maxsize=1)
 def font_files() -> tuple[tuple[str, Path], ...]:
     """(css weight, file) of each face; LetterError naming the missing font otherwise."""
     found = []
     for weight, family, style, filename in FONT_FACES:
-        path = next((Path(d) / filename for d in FONT_DIRS if (Path(d) / filename).is_file()), None)
-        path = path or _fc_match(family, style)
+        path = _find_font(family, style, filename)
         if path is None:
             raise LetterError(f"找不到字体“{family} {style}”（{filename}），无法生成 PDF 文书。"
                               "请安装 Noto CJK 字体：apt-get install fonts-noto-cjk")
         found.append((weight, path))
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _codepoints() -> frozenset[int]:
+    """Characters the body face or the fallback face can draw (~0.3 s, once per process)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    codes: set[int] = set()
+    faces = [(FONT_FACES[0][1], font_files()[0][1]), (FALLBACK_FACE[0], _find_font(*FALLBACK_FACE))]
+    for family, path in faces:
+        if path is None:
+            continue
+        fonts = (TTCollection(str(path), lazy=True).fonts if path.suffix.lower() in (".ttc", ".otc")
+                 else [TTFont(str(path), lazy=True)])
+        for font in fonts:
+            if font["name"].getDebugName(1) == family:
+                codes.update(font.getBestCmap())
+                break
+    return frozenset(codes)
+
+
+def unprintable(text: str) -> list[str]:
+    """Characters of `text` that no installed face can draw (they would print as empty boxes)."""
+    codes = _codepoints()
+    missing = {c for c in text if ord(c) > 0x7F and ord(c) not in codes and not c.isspace()}
+    return sorted(c for c in missing if not _fc_has(c))
+
+
+@lru_cache(maxsize=256)
+def _fc_has(char: str) -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    try:
+        out = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(out.strip())
 
 
 def font_face_css() -> str:
@@ -175,6 +218,11 @@ class _Renderer:
 def to_pdf(html: str) -> bytes:
     """HTML from render_html -> PDF bytes; the same HTML gives the same bytes."""
     font_files()  # the font error reads better than WeasyPrint's fallback to tofu
+    missing = unprintable(html)
+    if missing:
+        chars = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in missing)
+        raise LetterError(f"文书中的字符{chars}在已安装的字体中都没有字形，打印出来会是空白方框。"
+                          "请改用通用规范汉字或者以文字说明后重新生成。", details={"chars": missing})
     with _Renderer._lock:
         renderer = _Renderer.get()
         try:

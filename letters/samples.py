@@ -43,7 +43,7 @@ REPLY_SAMPLES: dict[str, LetterContext] = {
     "reply-not-responsible": _s(
         outcome="not_responsible", responsible_agency="示例市住房和城乡建设局",
         responsible_agency_contact="010-87654321，示例市人民路2号",
-        reasons="国有建设用地上房屋征收信息由示例市住房和城乡建设局制作并保存。"),
+        reasons="您申请获取的信息由示例市住房和城乡建设局制作并保存，本机关未参与制作。"),
     "reply-not-handled": _s(outcome="not_handled_repeat",
                             reasons="本机关已于2026年1月15日作出答复（示自然资规公开〔2026〕3号）。"),
     "reply-special-rules": _s(
@@ -69,7 +69,7 @@ KIND_SAMPLES: dict[str, LetterContext] = {
     "third-party-consultation": _s(
         kind=K.THIRD_PARTY_CONSULTATION, number="示自然资规征〔2026〕2号", issued_on=D(2026, 3, 10),
         consult_party="示例置业有限公司",
-        consult_information="贵公司于2025年提交的示例地块开发建设项目可行性研究报告", consult_due=D(2026, 3, 31)),
+        consult_information="示例置业有限公司于2025年提交的示例地块开发建设项目可行性研究报告", consult_due=D(2026, 3, 31)),
     "agency-consultation": _s(
         kind=K.AGENCY_CONSULTATION, number="示自然资规征〔2026〕3号", issued_on=D(2026, 3, 10),
         consult_party="示例市财政局",

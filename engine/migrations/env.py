@@ -5,6 +5,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from ogi.engine import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from ogi.engine import challenges  # noqa: F401 - legal_challenge (0003_legal)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,105 @@
+"""Administrative reviews and lawsuits brought against a case (annual report table 四).
+
+A challenge is a fact about a case, recorded by the legal office or a clerk: the kind
+(行政复议 / 行政诉讼未经复议直接起诉 / 行政诉讼复议后起诉), the filing date, the body that hears it,
+and later its result (维持 / 纠正 / 其他). The row in `legal_challenge` is what the report
+counts; every change is also appended to the case's hash-chained history
+(`review_recorded`, `review_result`), so the record is as tamper-evident as the steps.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from .errors import InputError, NotFound
+
+# 行政复议法 (2023) / 行政诉讼法: the three columns of annual report table 四.
+CHALLENGE_KINDS = {
+    "review": "行政复议",
+    "lawsuit_direct": "行政诉讼（未经复议直接起诉）",
+    "lawsuit_after_review": "行政诉讼（复议后起诉）",
+}
+RESULTS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果"}
+
+
+class LegalChallenge(SQLModel, table=True):
+    __tablename__ = "legal_challenge"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str  # review | lawsuit_direct | lawsuit_after_review
+    filed_on: dt.date = Field(index=True)
+    body: str = ""  # 复议机关 or 法院
+    result: Optional[str] = None  # upheld | corrected | other; None = 尚未审结
+    result_on: Optional[dt.date] = Field(default=None, index=True)
+    recorded_by: str = ""
+    filed_event_id: Optional[int] = None
+    result_event_id: Optional[int] = None
+
+
+def record_challenge(session: Session, actor, ref: str, kind: str, filed_on: dt.date, body: str,
+                     today: dt.date) -> LegalChallenge:
+    """`ogi case review`: one transaction (lock the case, insert the row, append the event)."""
+    from .cases import append_event, clean_text, load_case
+    from .identity import require_role
+
+    require_role(actor, "legal", "clerk", what="登记行政复议或行政诉讼")
+    if kind not in CHALLENGE_KINDS:
+        raise InputError(f"类型“{kind}”不存在；可选：" + "、".join(f"{k}（{v}）" for k, v in CHALLENGE_KINDS.items()))
+    body = clean_text(body, "复议机关或法院名称", limit=300)
+    case = load_case(session, ref, for_update=True)
+    if filed_on > today:
+        raise InputError(f"提起日期 {filed_on} 晚于今天 {today}，请核对")
+    if filed_on < case.received_on:
+        raise InputError(f"提起日期 {filed_on} 早于本案收到申请之日 {case.received_on}，请核对")
+    row = LegalChallenge(case_id=case.id, kind=kind, filed_on=filed_on, body=body, recorded_by=actor.login)
+    session.add(row)
+    session.flush()
+    ev = append_event(session, case.id, actor.login, "review_recorded", filed_on, "",
+                      {"challenge_id": row.id, "kind": kind, "filed_on": filed_on, "body": body})
+    row.filed_event_id = ev.id
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_result(session: Session, actor, ref: str, challenge_id: int, result: str, on: dt.date,
+                  today: dt.date, reason: str = "") -> LegalChallenge:
+    """`ogi case review-result`: the decision or judgment (维持 / 纠正 / 其他)."""
+    from .cases import append_event, clean_text, load_case
+    from .identity import require_role
+
+    require_role(actor, "legal", "clerk", what="登记行政复议或行政诉讼结果")
+    if result not in RESULTS:
+        raise InputError(f"结果“{result}”不存在；可选：" + "、".join(f"{k}（{v}）" for k, v in RESULTS.items()))
+    reason = clean_text(reason, "说明")
+    case = load_case(session, ref, for_update=True)
+    row = session.get(LegalChallenge, challenge_id)
+    if row is None or row.case_id != case.id:
+        raise NotFound(f"案件 {case.number} 没有编号为 {challenge_id} 的行政复议或诉讼：请用“ogi case history {case.number}”查看")
+    if row.result is not None:
+        raise InputError(f"该{CHALLENGE_KINDS[row.kind]}已于 {row.result_on} 登记结果“{RESULTS[row.result]}”，不能重复登记")
+    if on > today:
+        raise InputError(f"结果日期 {on} 晚于今天 {today}，请核对")
+    if on < row.filed_on:
+        raise InputError(f"结果日期 {on} 早于提起日期 {row.filed_on}，请核对")
+    row.result, row.result_on = result, on
+    ev = append_event(session, case.id, actor.login, "review_result", on, reason,
+                      {"challenge_id": row.id, "kind": row.kind, "result": result})
+    row.result_event_id = ev.id
+    session.add(row)
+    session.flush()
+    return row
+
+
+def challenges_of(session: Session, case_id: int) -> list[LegalChallenge]:
+    return list(session.exec(select(LegalChallenge).where(LegalChallenge.case_id == case_id)
+                             .order_by(LegalChallenge.id)))
+
+
+def to_json(row: LegalChallenge) -> dict:
+    return {"id": row.id, "case_id": row.case_id, "kind": row.kind, "kind_label": CHALLENGE_KINDS.get(row.kind, row.kind),
+            "filed_on": row.filed_on, "body": row.body, "result": row.result,
+            "result_label": RESULTS.get(row.result) if row.result else "尚未审结", "result_on": row.result_on,
+            "recorded_by": row.recorded_by}
