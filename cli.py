@@ -75,6 +75,36 @@ def _log_unexpected(exc: BaseException) -> str:
         return "（无法写入日志）"
 
 
+_USAGE_PATTERNS = (
+    (r"Missing argument '(.+)'\.?", r"缺少参数 \1"),
+    (r"Missing option '(.+)'\.?", r"缺少选项 \1"),
+    (r"No such command '(.+)'\.?", r"没有命令“\1”"),
+    (r"No such option: (\S+)(.*)", r"没有选项 \1\2"),
+    (r"Option '(.+)' requires an argument\.?", r"选项 \1 需要一个值"),
+    (r"Invalid value for '(.+)': (.+)", r"\1 的值无效：\2"),
+    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
+)
+
+
+def _usage_error(exc, argv: list[str]) -> None:
+    """Click's usage errors, in Chinese, with the command's own help hint."""
+    import re
+
+    message = exc.format_message()
+    for pattern, repl in _USAGE_PATTERNS:
+        message, n = re.subn(pattern, repl, message)
+        if n:
+            break
+    for phrase, zh in (("Input should be a valid integer", "应为整数"), ("unable to parse string as an integer", ""),
+                       ("is not a valid integer", "不是整数"), ("is not in the range", "不在允许范围内"),
+                       ("Input should be greater than or equal to", "应大于或等于"),
+                       ("Input should be less than or equal to", "应小于或等于")):
+        message = message.replace(phrase, zh)
+    message = message.replace("应为整数, ", "应为整数").rstrip(", ")
+    where = exc.ctx.command_path if getattr(exc, "ctx", None) else "ogi"
+    _report(f"用法错误：{message}（用“{where} -h”查看用法）", "usage", argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:  # Typer >= 0.20 bundles its own click
         from typer._click.exceptions import ClickException, UsageError
@@ -91,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except UsageError as exc:
-        exc.show()
+        _usage_error(exc, args)
         return 2
     except ClickException as exc:
         exc.show()

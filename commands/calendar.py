@@ -236,7 +236,7 @@ def years_cmd(json_: JsonOpt = False) -> None:
         notice = y["notice"] + (f"（{y['number']}）" if y["number"] else "")
         source = y["source_label"]
         if y["imported_by"]:
-            source += f"：{y['imported_by']} {y['imported_at']}"
+            source += f"：{y['imported_by']} {y['imported_at'][:16].replace('T', ' ')}"
             if y["supersedes_shipped"]:
                 source += "（取代随软件提供的版本）"
         t.add_row(str(y["year"]), notice, str(y["published"] or "—"), source, y["sha256"][:12])
@@ -285,7 +285,7 @@ def import_cmd(
     json_: JsonOpt = False,
 ) -> None:
     text = _read_year_file(file)
-    r = _store().import_file(as_, text, replace)
+    r = _store().import_file(as_, text, replace, expected_year=_year_in_name(file))
     if json_:
         print_json(r)
         return
@@ -313,6 +313,15 @@ def import_cmd(
         t.add_row(x["case"], _arrow(b["answer_due"], a["answer_due"]), _arrow(b["next_due"], a["next_due"]),
                   _arrow("是" if b["provisional"] else "否", "是" if a["provisional"] else "否"))
     c.print(t)
+
+
+def _year_in_name(path: str) -> int | None:
+    """A file named like 2027.toml must hold the year 2027 (a mix-up of files is refused)."""
+    import re
+    from pathlib import Path
+
+    m = re.fullmatch(r"(\d{4})", Path(path).stem)
+    return int(m.group(1)) if m else None
 
 
 def _arrow(before, after) -> str:

@@ -123,7 +123,8 @@ def _check_neighbours(data: YearData, cal: WorkCalendar) -> None:
             )
 
 
-def import_year(session, cfg, actor, text: str, replace: bool = False) -> dict:
+def import_year(session, cfg, actor, text: str, replace: bool = False, *,
+                expected_year: int | None = None) -> dict:
     """Validate and install one year's notice, then recompute every open case (one transaction).
 
     Refuses, changing nothing: a user without the admin role, a bad file (YearFileError naming the
@@ -140,7 +141,7 @@ def import_year(session, cfg, actor, text: str, replace: bool = False) -> dict:
     from .models import CalendarYear
 
     require_role(actor, "admin", what="导入年度节假日安排")
-    data = parse_year_file(text)
+    data = parse_year_file(text, expected_year)
     digest = sha256_text(text)
     year = data.year
     before = load_calendar(session)
@@ -198,7 +199,7 @@ def import_year(session, cfg, actor, text: str, replace: bool = False) -> dict:
     return result
 
 
-def import_file(login: str | None, text: str, replace: bool = False) -> dict:
+def import_file(login: str | None, text: str, replace: bool = False, *, expected_year: int | None = None) -> dict:
     """Front door of `ogi calendar import`: one transaction."""
     from .config import load_config
     from .db import write_session
@@ -207,7 +208,7 @@ def import_file(login: str | None, text: str, replace: bool = False) -> dict:
     cfg = load_config()
     actor = resolve_actor(cfg, login)
     with write_session() as s:
-        return import_year(s, cfg, actor, text, replace)
+        return import_year(s, cfg, actor, text, replace, expected_year=expected_year)
 
 
 # --------------------------------------------------------------------------- views

@@ -16,3 +16,12 @@ def mask_phone(value: str) -> str:
     if len(v) < 7:
         return "*" * len(v)
     return v[:3] + "*" * (len(v) - 7) + v[-4:]
+
+
+def mask_name(value: str, applicant_kind: str = "natural") -> str:
+    """A natural person's name keeps its first character: 张三 -> 张*, 欧阳小明 -> 欧***.
+    Names of organisations are not personal data and stay as they are."""
+    v = (value or "").strip()
+    if applicant_kind != "natural" or len(v) <= 1:
+        return v
+    return v[0] + "*" * (len(v) - 1)

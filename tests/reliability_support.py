@@ -161,12 +161,6 @@ class Instance:
         return get_engine(self.url)
 
 
-def db_url_for_engine(url: str) -> str:
-    from ogi.engine.db import database_url
-
-    return url if url.startswith("sqlite") or "+psycopg" in url else database_url()
-
-
 # --------------------------------------------------------------------------- checks
 
 def snapshot(url: str) -> dict:
@@ -293,13 +287,37 @@ def start_worker(inst: Instance, plan: dict, *, user: str = "li") -> subprocess.
                          stderr=subprocess.PIPE, env=inst.subprocess_env(user), text=True, cwd=str(REPO))
     p.stdin.write(json.dumps(plan))
     p.stdin.close()
+    p.stdin = None  # communicate() must not touch the closed pipe
     return p
 
 
+def wait_ready(p: subprocess.Popen) -> dict:
+    """The worker's first line: it has imported everything and waits for the go file."""
+    line = p.stdout.readline()
+    if not line:
+        raise AssertionError(f"worker died before it was ready: {p.stderr.read()[-3000:]}")
+    rec = json.loads(line)
+    assert rec.get("ready"), rec
+    return rec
+
+
+def run_together(inst: Instance, plans: list[tuple[dict, str]], go_dir: Path) -> tuple[list[list[dict]], float]:
+    """Start one worker per plan, wait until all are ready, release them at once, collect
+    every record. Returns the records per worker and the wall time from release to the end."""
+    import time
+
+    go = go_dir / f"go-{secrets.token_hex(4)}"
+    procs = [start_worker(inst, {**plan, "go_file": str(go)}, user=user) for plan, user in plans]
+    for p in procs:
+        wait_ready(p)
+    t0 = time.perf_counter()
+    go.touch()
+    results = [collect(p) for p in procs]
+    return results, time.perf_counter() - t0
+
+
 def collect(p: subprocess.Popen, timeout: float = 120) -> list[dict]:
-    out = p.stdout.read()
-    err = p.stderr.read()
-    p.wait(timeout=timeout)
+    out, err = p.communicate(timeout=timeout)
     assert p.returncode == 0, f"worker failed ({p.returncode}): {err[-3000:]}"
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
@@ -309,5 +327,6 @@ def today() -> dt.date:
 
 
 __all__ = ["CliResult", "Instance", "run_cli", "snapshot", "history_hashes", "audit_database",
-           "assert_clear_refusal", "has_cjk", "sqlite_integrity", "start_worker", "collect", "pg_available",
+           "assert_clear_refusal", "has_cjk", "sqlite_integrity", "start_worker", "collect", "wait_ready",
+           "run_together", "pg_available",
            "today", "VENV_BIN", "REPO"]
