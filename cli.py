@@ -58,18 +58,21 @@ def _report(message: str, code: str, argv: list[str], details: dict | None = Non
     sys.stderr.write(f"错误：{message}\n")
 
 
-def _log_unexpected(exc: BaseException) -> str:
+def _log_unexpected(exc: BaseException, argv: list[str] | None = None) -> str:
     import datetime as dt
     import traceback
 
     from .engine.config import home_dir
+    from .engine.masking import mask_argv, mask_text
 
     try:
         path = home_dir() / "ogi-error.log"
         path.parent.mkdir(parents=True, exist_ok=True)
+        # 个人信息保护法第五十一条: ID and phone numbers never reach the log in clear
+        line = " ".join(mask_argv(["ogi", *argv] if argv is not None else sys.argv))
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n")
-            fh.write("".join(traceback.format_exception(exc)))
+            fh.write(f"--- {dt.datetime.now().isoformat()} {line}\n")
+            fh.write(mask_text("".join(traceback.format_exception(exc))))
         return str(path)
     except OSError:
         return "（无法写入日志）"
@@ -116,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="ogi", standalone_mode=False)
-        return 0
+        rc = app(args=args, prog_name="ogi", standalone_mode=False)
+        # standalone_mode=False: click *returns* the code of a `raise typer.Exit(n)`
+        return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
     except typer.Exit as exc:
         return exc.exit_code
     except UsageError as exc:
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if message:
             _report(message, "storage", args)
             return 1
-        where = _log_unexpected(exc)
+        where = _log_unexpected(exc, args)
         _report(f"发生内部错误（{type(exc).__name__}），本次操作未保存。详情已记录在 {where}，请联系系统管理员。", "internal", args)
         return 1
 

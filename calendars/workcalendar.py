@@ -98,6 +98,40 @@ class _Table:
             self.labels[d.toordinal()] = label
 
 
+class _Block:
+    """Precomputed answers inside the latest contiguous run of loaded years (the hot path).
+
+    Inside that run every year has its notice, so no answer can be provisional, and the official
+    and the provisional tables hold the same flags there (the statutory estimate of a missing
+    year only touches days of that year). For lo = the day before the run and every day s in
+    [lo, last day of the run], `cum[s]` (a dict keyed by the date: one hash lookup, no
+    arithmetic, and a miss for anything outside) counts the working days in (lo, s]; `dates[k]`
+    is the k-th working day after lo (index 0 unused), `dues[k]` the same as a non-provisional Due.
+    """
+
+    __slots__ = ("cum", "dates", "dues")
+
+    def __init__(self, years: dict[int, YearData], table: _Table):
+        last = max(years)
+        first = last
+        while first - 1 in years:
+            first -= 1
+        lo = dt.date(first, 1, 1).toordinal() - 1
+        hi = dt.date(last, 12, 31).toordinal()
+        cum: dict[dt.date, int] = {dt.date.fromordinal(lo): 0}
+        dates: list[dt.date | None] = [None]
+        total = 0
+        for o in range(lo + 1, hi + 1):
+            day = dt.date.fromordinal(o)
+            if table.flags[o - table.base]:
+                total += 1
+                dates.append(day)
+            cum[day] = total
+        self.cum = cum
+        self.dates = dates
+        self.dues = [None] + [Due(d, False) for d in dates[1:]]
+
+
 class WorkCalendar:
     """Answers is_workday / add / count / explain on the loaded State Council notices."""
 
@@ -106,6 +140,8 @@ class WorkCalendar:
         if not self.years:
             raise ValueError("WorkCalendar needs at least one year of data")
         self._official = _Table(min(self.years), max(self.years), self.years)
+        block = _Block(self.years, self._official)
+        self._fast_cum, self._fast_dates, self._fast_dues = block.cum, block.dates, block.dues
 
     # -- horizon -----------------------------------------------------------------------
     @property
@@ -143,9 +179,21 @@ class WorkCalendar:
 
     def add(self, start: dt.date, n: int, *, allow_provisional: bool = False) -> dt.date:
         """The n-th working day strictly after `start` (n >= 0; n == 0 returns start)."""
+        k = self._fast_cum.get(start)  # fast path: start and result inside the loaded run
+        if k is not None and n > 0:      # (the same answer as the general path below)
+            try:
+                return self._fast_dates[k + n]
+            except IndexError:
+                pass
         return self.add_marked(start, n, allow_provisional=allow_provisional).date
 
     def add_marked(self, start: dt.date, n: int, *, allow_provisional: bool = False) -> Due:
+        k = self._fast_cum.get(start)  # fast path, as in add()
+        if k is not None and n > 0:
+            try:
+                return self._fast_dues[k + n]
+            except IndexError:
+                pass
         if n < 0:
             raise ValueError("n must be >= 0")
         if n == 0:
@@ -167,6 +215,10 @@ class WorkCalendar:
 
     def count(self, d1: dt.date, d2: dt.date, *, allow_provisional: bool = False) -> int:
         """Working days in (d1, d2]; negative when d2 < d1."""
+        fast = self._fast_cum  # fast path: both ends inside the loaded run (either order)
+        i, j = fast.get(d1), fast.get(d2)
+        if i is not None and j is not None:
+            return j - i
         if d2 < d1:
             return -self.count(d2, d1, allow_provisional=allow_provisional)
         missing = self._missing(d1, d2)
@@ -176,7 +228,8 @@ class WorkCalendar:
         i, j = d1.toordinal() - t.base, d2.toordinal() - t.base
         if i < -1 or j >= len(t.cum):
             raise CalendarHorizonError(missing or [d1.year, d2.year])
-        return t.cum[j] - (t.cum[i] if i >= 0 else 0)
+        # i == -1 (the day before the data) has no prefix entry: its count is 0, never cum[-1]
+        return (t.cum[j] if j >= 0 else 0) - (t.cum[i] if i >= 0 else 0)
 
     def is_provisional(self, after: dt.date, through: dt.date) -> bool:
         """Does a period (after, through] touch a year without data?"""

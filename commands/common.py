@@ -9,12 +9,13 @@ from typing import Any
 
 from ..engine.errors import InputError
 
+# re.ASCII: \d must not match full-width or other scripts' digits (“２０２６-０９-２４”).
 _DATE_FORMS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$", re.ASCII),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$", re.ASCII),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", re.ASCII),
 )
 
 
@@ -30,7 +31,9 @@ def parse_date(text: str | None, what: str = "日期") -> dt.date:
             except ValueError:
                 raise InputError(f"{what}“{raw}”不存在（{y}年没有{mo}月{d}日），请核对后重新输入") from None
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
-    raise InputError(f"{what}“{shown}”无法识别，请写作 YYYY-MM-DD，例如 2026-09-24")
+    shown = "".join(c if c.isprintable() else "?" for c in shown)  # no escape codes echoed back
+    hint = "（请使用半角数字）" if any(c.isdigit() and not c.isascii() for c in raw) else ""
+    raise InputError(f"{what}“{shown}”无法识别{hint}，请写作 YYYY-MM-DD，例如 2026-09-24")
 
 
 def optional_date(text: str | None, what: str = "日期") -> dt.date | None:

@@ -15,6 +15,8 @@ def print_case_brief(r: dict, headline: str) -> None:
     step = r.get("step") or {}
     for w in step.get("warnings", []):
         c.print(f"[yellow]{w}[/]")
+    for w in r.get("warnings") or []:  # registration: e.g. 重复申请 (条例第三十六条第（六）项)
+        c.print(f"[yellow]{w}[/]")
     _print_deadlines(c, r)
     for l in r.get("letters_rendered", []) or []:
         if l.get("error"):

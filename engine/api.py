@@ -33,6 +33,9 @@ def register_case(login: str | None, reg: Registration) -> dict:
         cal = load_calendar(s)
         case = register(s, cfg, cal, actor, reg)
         out = case_summary(s, case, cal, actor)
+        from .repeated import repeat_warnings  # 条例第三十六条第（六）项: tell the clerk at once
+
+        out["warnings"] = repeat_warnings(s, case)
     out["letters_rendered"] = after_commit(case.id)
     return out
 
@@ -57,7 +60,13 @@ def after_commit(case_id: int) -> list[dict]:
         from .letters_service import render_pending
     except ImportError:
         return []
-    return render_pending(case_id)
+    try:
+        return render_pending(case_id)
+    except Exception as exc:  # noqa: BLE001 - the step is committed: never report it as failed
+        from .db import describe_storage_error
+
+        msg = describe_storage_error(exc) or f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        return [{"error": f"文书暂未生成（{msg}），步骤已保存；请稍后用“ogi letter render”重新生成"}]
 
 
 def show(login: str | None, ref: str, *, with_history: bool = True) -> dict:
@@ -89,7 +98,8 @@ def history_row(e) -> dict:
 
 
 _ACTION_LABELS = {"register": "登记", "recompute": "日历更新后重新计算期限", "letter_rendered": "生成文书",
-                  "warning_sent": "发出期限提醒", "review_recorded": "登记行政复议/诉讼"}
+                  "warning_sent": "发出期限提醒", "review_recorded": "登记行政复议/诉讼",
+                  "review_result": "登记行政复议/诉讼结果"}
 
 
 def case_summary(s, case: Case, cal, actor: Actor) -> dict:

@@ -255,7 +255,7 @@ def dossier(login: str | None, ref: str) -> dict:
         "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
                            "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
                            "reason": c.reason} for c in cons],
-        "letters": [{"id": l.id, "kind": l.kind, "number": l.number, "issued_on": l.issued_on, "status": l.status,
+        "letters": [{"id": l.id, "kind": l.kind, "kind_label": _letter_label(l.kind), "number": l.number, "issued_on": l.issued_on, "status": l.status,
                      "file": Path(l.path).name if l.path else None, "sha256": l.sha256,
                      "intact": None if not l.sha256 else l.id not in letter_problems,
                      "problem": letter_problems.get(l.id)} for l in letters],
@@ -263,6 +263,15 @@ def dossier(login: str | None, ref: str) -> dict:
         "integrity": {"ok": not case_problems, "broken": case_problems},
         "findings": findings,
     }
+
+
+def _letter_label(kind: str) -> str:
+    try:
+        from ..letters.kinds import LetterKind
+
+        return LetterKind(kind).short
+    except (ImportError, ValueError):
+        return kind
 
 
 def export(login: str | None, ref: str, fmt: str, out: str | None) -> dict:
@@ -304,6 +313,18 @@ def _fmt_change(entry: dict) -> str:
     return "；".join(parts)
 
 
+def _value_label(key: str, value) -> str:
+    from ..states.guards import DELIVERY_METHODS, OPINIONS
+    from .challenges import CHALLENGE_KINDS, RESULTS
+
+    if key == "outcome" and value in OUTCOMES:
+        return OUTCOMES[value].label
+    table = {"method": DELIVERY_METHODS, "opinion": OPINIONS, "result": RESULTS}.get(key, {})
+    if key == "kind":
+        table = {**CHALLENGE_KINDS, "third_party": "第三方", "agency": "其他机关"}
+    return table.get(value, str(value))
+
+
 def _note(entry: dict) -> str:
     d = entry["data"] or {}
     bits = [entry["reason"]] if entry["reason"] else []
@@ -311,10 +332,7 @@ def _note(entry: dict) -> str:
                        ("workdays", "工作日"), ("opinion", "意见"), ("until", "延迟至"), ("number", "文号"),
                        ("withheld", "不予公开内容"), ("result", "结果"), ("body", "机关")):
         if d.get(key) not in (None, ""):
-            value = d[key]
-            if key == "outcome" and value in OUTCOMES:
-                value = OUTCOMES[value].label
-            bits.append(f"{label}：{value}")
+            bits.append(f"{label}：{_value_label(key, d[key])}")
     return "；".join(str(b) for b in bits)
 
 
@@ -327,14 +345,14 @@ def dossier_csv(d: dict) -> str:
                 f"申请人：{c['applicant']['name']}（{c['applicant']['type_label']}）；所需信息：{c['description']}"
                 + (f"；办理结果：{c['outcome_label']}（{c['outcome_article']}）" if c["outcome_label"] else ""), "", "", ""])
     for e in d["timeline"]:
-        w.writerow(["办理记录", e["seq"], e["effective_on"] or "", e["label"], f"{e['actor_name']}（{e['actor']}）",
-                    _note(e) + (f"；记录时间 {e['recorded_at']}" if e["recorded_at"] else ""),
+        note = "；".join(x for x in (_note(e), f"记录时间 {e['recorded_at']}" if e["recorded_at"] else "") if x)
+        w.writerow(["办理记录", e["seq"], e["effective_on"] or "", e["label"], f"{e['actor_name']}（{e['actor']}）", note,
                     _fmt_dues(e["dues_before"]), _fmt_dues(e["dues_after"]), _fmt_change(e)])
     for k in d["clocks"]:
         w.writerow(["期限", "", k["due"] or "", k["label"], "", " / ".join(k["explanation"]), "", "", ""])
     for l in d["letters"]:
         state = "未生成" if l["intact"] is None else ("完好" if l["intact"] else f"异常：{l['problem']}")
-        w.writerow(["文书", l["id"], l["issued_on"], f"{l['number']} {l['kind']}", "", f"SHA-256 {l['sha256'] or '—'}；{state}", "", "", ""])
+        w.writerow(["文书", l["id"], l["issued_on"], f"{l['number']} {l['kind_label']}", "", f"SHA-256 {l['sha256'] or '—'}；{state}", "", "", ""])
     for ch in d["challenges"]:
         w.writerow(["复议诉讼", ch["id"], ch["filed_on"], ch["kind_label"], "", f"{ch['body']}；{ch['result_label']}"
                     + (f"（{ch['result_on']}）" if ch["result_on"] else ""), "", "", ""])
@@ -347,42 +365,44 @@ def dossier_csv(d: dict) -> str:
 
 DOSSIER_TEMPLATE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>案卷 {{ c.number }}</title>
-<style>{{ css|safe }}</style></head><body>
+<style>{{ css|safe }}
+tr { page-break-inside: avoid; break-inside: avoid; }</style></head><body>
+{% set ns = namespace(i=0) %}{% set cn = '一二三四五六七八九十' %}
 <h1>政府信息公开申请办理案卷</h1>
 <p class="meta">{{ d.agency }}　案件 {{ c.number }}　生成：{{ d.generated_at[:16].replace('T', ' ') }}（{{ d.generated_by }}）</p>
-<h2>一、基本情况</h2>
+{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、基本情况</h2>
 <table>
 <tr><th class="l" style="width:22%">申请人</th><td class="l">{{ c.applicant.name }}（{{ c.applicant.type_label }}）{% if c.applicant.id_number %}　证件：{{ c.applicant.id_number }}{% endif %}{% if c.applicant.address %}　地址：{{ c.applicant.address }}{% endif %}</td></tr>
 <tr><th class="l">提交方式 / 收到申请之日</th><td class="l">{{ c.channel_label }}　提交 {{ c.submitted_on }}，收到 {{ c.received_on }}（条例第三十一条）</td></tr>
 <tr><th class="l">所需信息</th><td class="l">{{ c.description }}{% if c.requested_form %}（获取形式：{{ c.requested_form }}）{% endif %}</td></tr>
 <tr><th class="l">状态 / 办理结果</th><td class="l">{{ c.state_label }}{% if c.outcome_label %}；{{ c.outcome_label }}（{{ c.outcome_article }}；年报 {{ c.report_row }}）{% endif %}</td></tr>
-<tr><th class="l">经办人 / 办结 / 送达</th><td class="l">{{ c.clerk }}；办结 {{ c.closed_on or '—' }}；送达 {{ c.delivered_on or '—' }}{% if c.delivery_method %}（{{ c.delivery_method }}）{% endif %}</td></tr>
+<tr><th class="l">经办人 / 办结 / 送达</th><td class="l">{{ c.clerk }}；办结 {{ c.closed_on or '—' }}；送达 {{ c.delivered_on or '—' }}{% if c.delivery_method %}（{{ method_label(c.delivery_method) }}）{% endif %}</td></tr>
 <tr><th class="l">记录完整性</th><td class="l">{% if d.integrity.ok %}<span class="ok">哈希链与文书文件核验完好</span>{% else %}<span class="bad">异常：{% for b in d.integrity.broken %}{{ b.problem }}{% if not loop.last %}；{% endif %}{% endfor %}</span>{% endif %}</td></tr>
 </table>
-<h2>二、办理经过</h2>
+{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、办理经过</h2>
 <table class="small">
 <tr><th>#</th><th>办理日期</th><th>步骤</th><th>办理人</th><th class="l">说明</th><th class="l">期限变化（办理前 → 办理后）</th><th>记录时间</th></tr>
 {% for e in d.timeline %}<tr><td>{{ e.seq }}</td><td>{{ e.effective_on or '—' }}</td><td>{{ e.label }}</td><td>{{ e.actor_name }}</td>
 <td class="l">{{ note(e) }}{% if e.problem %}<br><span class="bad">{{ e.problem }}</span>{% endif %}</td><td class="l">{{ change(e) or '—' }}</td><td>{{ e.recorded_at[:16].replace('T', ' ') }}</td></tr>
 {% endfor %}</table>
-<h2>三、期限及其计算</h2>
+{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、期限及其计算</h2>
 <table class="small">
 <tr><th style="width:26%">期限</th><th style="width:12%">届满日</th><th class="l">计算说明</th></tr>
 {% for k in d.clocks %}<tr><td class="l">{{ k.label }}</td><td>{{ k.due or '—' }}{% if k.provisional %}（暂定）{% endif %}</td>
 <td class="l">{% for line in k.explanation %}{{ line }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
 {% endfor %}</table>
-{% if d.consultations %}<h2>四、征求意见</h2>
+{% if d.consultations %}{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、征求意见</h2>
 <table class="small"><tr><th>编号</th><th>对象</th><th>发出</th><th>期限</th><th>答复/逾期</th><th>意见</th><th class="l">理由</th></tr>
 {% for x in d.consultations %}<tr><td>{{ x.id }}</td><td>{{ x.party }}（{{ '第三方' if x.kind == 'third_party' else '其他机关' }}）</td><td>{{ x.sent_on }}</td><td>{{ x.due_on }}</td>
 <td>{{ x.replied_on or ('逾期 ' ~ x.lapsed_on if x.lapsed_on else '—') }}</td><td>{{ x.opinion or '—' }}</td><td class="l">{{ x.reason }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>{{ '五' if d.consultations else '四' }}、文书</h2>
+{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、文书</h2>
 <table class="small"><tr><th>文号</th><th>种类</th><th>日期</th><th class="l">SHA-256</th><th>核验</th></tr>
-{% for l in d.letters %}<tr><td>{{ l.number }}</td><td>{{ l.kind }}</td><td>{{ l.issued_on }}</td><td class="l" style="font-size:6.5pt">{{ l.sha256 or '—' }}</td>
+{% for l in d.letters %}<tr><td>{{ l.number }}</td><td>{{ l.kind_label }}</td><td>{{ l.issued_on }}</td><td class="l" style="font-size:6.5pt">{{ l.sha256 or '—' }}</td>
 <td>{% if l.intact is none %}未生成{% elif l.intact %}<span class="ok">完好</span>{% else %}<span class="bad">{{ l.problem }}</span>{% endif %}</td></tr>{% endfor %}</table>
-{% if d.challenges %}<h2>行政复议、行政诉讼</h2>
+{% if d.challenges %}{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、行政复议、行政诉讼</h2>
 <table class="small"><tr><th>编号</th><th>类型</th><th>提起</th><th>机关</th><th>结果</th></tr>
 {% for ch in d.challenges %}<tr><td>{{ ch.id }}</td><td>{{ ch.kind_label }}</td><td>{{ ch.filed_on }}</td><td>{{ ch.body or '—' }}</td><td>{{ ch.result_label }}{% if ch.result_on %}（{{ ch.result_on }}）{% endif %}</td></tr>{% endfor %}</table>{% endif %}
-<h2>合规检查</h2>
+{% set ns.i = ns.i + 1 %}<h2>{{ cn[ns.i - 1] }}、合规检查</h2>
 {% if d.findings %}<table class="small"><tr><th>问题</th><th>依据</th><th class="l">说明</th></tr>
 {% for f in d.findings %}<tr><td>{{ f.title }}</td><td>{{ f.article }}</td><td class="l">{{ f.message }}</td></tr>{% endfor %}</table>
 {% else %}<p>未发现问题。</p>{% endif %}
@@ -396,4 +416,5 @@ def dossier_html(d: dict) -> str:
     from .legal_pdf import BASE_CSS
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(DOSSIER_TEMPLATE).render(d=d, c=d["case"], css=BASE_CSS, note=_note, change=_fmt_change)
+    return env.from_string(DOSSIER_TEMPLATE).render(d=d, c=d["case"], css=BASE_CSS, note=_note, change=_fmt_change,
+                                           method_label=lambda m: _value_label("method", m))

@@ -39,6 +39,7 @@ CHANNELS = {
     "email": "电子邮件",
 }
 MAX_TEXT = 20000
+REGULATIONS_IN_FORCE = dt.date(2008, 5, 1)  # 条例（2007年国务院令第492号）施行之日
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,14 @@ class Registration:
     clerk: str | None = None
 
 
+# Separators, BOM and the bidirectional overrides/isolates (U+202A-202E, U+2066-2069, marks):
+# "\u202e" can make a stored name display reversed in a letter or a listing.
+_INVISIBLE = frozenset("\u2028\u2029\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Free-text step parameters: stored in the history and printed on letters, so cleaned like the rest.
+_PARAM_TEXT = {"items": "补正事项", "party": "被征求意见方", "information": "涉及的政府信息", "withheld": "不予公开的内容",
+               "where": "获取信息的方式、途径", "responsible_agency": "负责公开该信息的机关", "recipient": "签收人"}
+
+
 def clean_text(value: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
     """Refuse control characters and absurd lengths; keep line breaks and tabs."""
     s = (value or "").strip()
@@ -65,7 +74,7 @@ def clean_text(value: str | None, what: str, *, required: bool = False, limit: i
         raise InputError(f"请填写{what}")
     if len(s) > limit:
         raise InputError(f"{what}过长（{len(s)} 字，上限 {limit} 字），请精简或作为附件另行存档")
-    bad = [c for c in s if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\ufeff"]
+    bad = [c for c in s if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 or c in _INVISIBLE]
     if bad:
         raise InputError(f"{what}中含有不可见的控制字符（如 U+{ord(bad[0]):04X}），请删除后重新输入")
     return s
@@ -113,6 +122,9 @@ def _append_event(session: Session, case_id: int, actor: str, action: str, effec
 def append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None = None,
                  reason: str = "", data: dict | None = None) -> HistoryEvent:
     """For other modules (letters, warnings, reviews) that record facts in a case's history."""
+    # Lock the case row first, as every step does: on PostgreSQL two writers that both read
+    # "last seq = N" otherwise collide on (case_id, seq) or deadlock on the FK's KEY SHARE lock.
+    session.exec(select(Case.id).where(Case.id == case_id).with_for_update()).first()
     return _append_event(session, case_id, actor, action, effective_on, reason, data or {})
 
 
@@ -158,12 +170,15 @@ def _refresh_cache(case: Case, facts: clk.CaseFacts, clocks: list[clk.Clock]) ->
 def load_case(session: Session, ref: str | int, *, for_update: bool = False) -> Case:
     """By id (digits) or by case number."""
     s = str(ref).strip()
-    q = select(Case).where(Case.id == int(s)) if s.isdigit() else select(Case).where(Case.number == s)
+    # ASCII digits within the integer column's range: "１" or a 30-digit id is simply not found.
+    by_id = s.isascii() and s.isdigit() and len(s) <= 18
+    q = select(Case).where(Case.id == int(s)) if by_id else select(Case).where(Case.number == s)
     if for_update:
         q = q.with_for_update()
-    case = session.exec(q).first()
+    case = session.exec(q).first() if s.isprintable() and len(s) <= 100 else None
     if case is None:
-        raise NotFound(f"没有找到案件“{s}”：请用“ogi case list”查看案件编号")
+        shown = "".join(c if c.isprintable() else "?" for c in s[:40]) + ("…" if len(s) > 40 else "")
+        raise NotFound(f"没有找到案件“{shown}”：请用“ogi case list”查看案件编号")
     return case
 
 
@@ -184,6 +199,8 @@ def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg
     now = today()
     if reg.received > now:
         raise InputError(f"收到日期 {reg.received} 晚于今天 {now}，请核对")
+    if reg.received < REGULATIONS_IN_FORCE:  # no application predates the 条例 (and its calendars)
+        raise InputError(f"收到日期 {reg.received} 早于《政府信息公开条例》施行之日 {REGULATIONS_IN_FORCE}，请核对")
     received_on, why = effective_receipt(reg, cfg, cal)
     if received_on > now:
         raise InputError(f"确认日期 {received_on} 晚于今天 {now}，请核对")
@@ -223,6 +240,8 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
              trigger: Trigger, effective_on: dt.date, today: dt.date, params: dict[str, Any],
              reason: str = "") -> StepResult:
     reason = clean_text(reason, "理由")
+    params = {k: clean_text(v, _PARAM_TEXT[k], limit=2000) if k in _PARAM_TEXT and isinstance(v, str) else v
+              for k, v in params.items()}
     case = load_case(session, ref, for_update=True)
     facts = facts_of(session, case.id, cfg)
     clocks_before = clk.compute_clocks(facts, cal)
@@ -285,6 +304,14 @@ def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor
         before = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
         _refresh_cache(case, facts, clocks)
         after = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
+        dues = dues_of(clocks)
+        for con in session.exec(select(Consultation).where(Consultation.case_id == case.id)):
+            new_due = dues.get(f"consultation:{con.id}")
+            if new_due and new_due != con.due_on:  # the cached column follows the recomputed clock
+                before.setdefault("consultations", {})[str(con.id)] = con.due_on
+                after.setdefault("consultations", {})[str(con.id)] = new_due
+                con.due_on = new_due
+                session.add(con)
         if before != after:
             _append_event(session, case.id, actor, "recompute", None, why, {"before": before, "after": after})
             session.add(case)

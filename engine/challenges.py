@@ -103,3 +103,37 @@ def to_json(row: LegalChallenge) -> dict:
             "filed_on": row.filed_on, "body": row.body, "result": row.result,
             "result_label": RESULTS.get(row.result) if row.result else "尚未审结", "result_on": row.result_on,
             "recorded_by": row.recorded_by}
+
+
+# --------------------------------------------------------------------------- front door
+
+def review(login: str | None, ref: str, kind: str, filed_on: dt.date, body: str = "") -> dict:
+    from .config import load_config
+    from .db import write_session
+    from .identity import resolve_actor, today
+
+    cfg = load_config()
+    actor = resolve_actor(cfg, login)
+    with write_session() as s:
+        row = record_challenge(s, actor, ref, kind, filed_on, body, today())
+        return _result(s, row)
+
+
+def review_result(login: str | None, ref: str, challenge_id: int, result: str, on: dt.date, reason: str = "") -> dict:
+    from .config import load_config
+    from .db import write_session
+    from .identity import resolve_actor, today
+
+    cfg = load_config()
+    actor = resolve_actor(cfg, login)
+    with write_session() as s:
+        row = record_result(s, actor, ref, challenge_id, result, on, today(), reason)
+        return _result(s, row)
+
+
+def _result(s: Session, row: LegalChallenge) -> dict:
+    from .models import Case
+
+    case = s.get(Case, row.case_id)
+    return {"case": case.number, "case_id": case.id, "challenge": to_json(row),
+            "challenges": [to_json(c) for c in challenges_of(s, case.id)]}

@@ -98,3 +98,28 @@ def check(session: Session, cfg: Config, cal: WorkCalendar, case_ids: list[int] 
     records = load_records(session, cfg, cal, case_ids, as_of)
     findings = [f for rec in records for f in check_case(rec)]
     return len(records), findings
+
+
+def run(login: str | None, ref: str | None, as_of: dt.date | None = None) -> dict:
+    """`ogi check`: one case (ref) or every case (ref None)."""
+    from .calendar_store import load_calendar
+    from .cases import load_case
+    from .config import load_config
+    from .db import read_session
+    from .identity import resolve_actor, today
+
+    cfg = load_config()
+    resolve_actor(cfg, login)
+    day = as_of or today()
+    with read_session() as s:
+        cal = load_calendar(s)
+        ids = None
+        if ref is not None:
+            ids = [load_case(s, ref).id]
+        n, findings = check(s, cfg, cal, ids, day)
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    return {"as_of": day, "cases_checked": n, "ok": not findings, "counts": counts,
+            "cases_with_findings": len({f.case_id for f in findings}),
+            "findings": [f.to_json() for f in findings]}

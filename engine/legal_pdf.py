@@ -17,7 +17,7 @@ FONT_FAMILY = "Noto Sans CJK SC"
 FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
              "/usr/share/fonts/google-noto-cjk", "/usr/share/fonts/opentype/noto-cjk")
-MISSING_FONT = ("找不到中文字体“Noto Sans CJK SC”，无法生成 PDF。"
+MISSING_FONT = ("找不到中文字体“Noto Sans CJK SC”，无法生成{what}。"
                 "请安装 Noto CJK 字体：apt-get install fonts-noto-cjk")
 
 BASE_CSS = f"""
@@ -57,9 +57,9 @@ def font_available() -> bool:
     return _font_in_dirs() or _font_known_to_fontconfig()
 
 
-def ensure_font() -> None:
+def ensure_font(what: str = " PDF") -> None:
     if not font_available():
-        raise LetterError(MISSING_FONT)
+        raise LetterError(MISSING_FONT.format(what=what))
 
 
 def html_to_pdf(html: str) -> bytes:

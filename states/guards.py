@@ -44,13 +44,15 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
     out: list[str] = []
     tr = TRANSITIONS[req.trigger]
     label = TRIGGER_LABELS[req.trigger]
-    if facts.state not in tr.sources:
-        nexts = "、".join(f"“{TRIGGER_LABELS[t]}”" for t in allowed_triggers(facts.state)) or "无（已办结）"
-        out.append(f"案件当前状态为“{_fmt_state(facts.state)}”，此时不能{label}；当前可办理的步骤：{nexts}")
-        return out
+    # Permission first: a user without the role is told so whatever state the case is in
+    # (a read-only user must never learn "not now" as if it might work later).
     if not (req.roles & tr.roles):
         need = "或".join(ROLE_NAMES[r] for r in sorted(tr.roles))
         out.append(f"用户 {req.actor} 没有{label}的权限（需要{need}角色）")
+        return out
+    if facts.state not in tr.sources:
+        nexts = "、".join(f"“{TRIGGER_LABELS[t]}”" for t in allowed_triggers(facts.state)) or "无（已办结）"
+        out.append(f"案件当前状态为“{_fmt_state(facts.state)}”，此时不能{label}；当前可办理的步骤：{nexts}")
         return out
     if req.effective_on > req.today:
         out.append(f"办理日期 {req.effective_on} 晚于今天 {req.today}：不能登记尚未发生的步骤")

@@ -131,6 +131,12 @@ def lifecycle(plan: dict) -> None:
 
 def main() -> None:
     plan = json.loads(sys.stdin.read())
+    if plan.get("render") is False:
+        # Letters stay pending (their 文号 is still allocated inside the step): this worker
+        # measures database contention, not PDF rendering.
+        from ogi.engine import api
+
+        api.after_commit = lambda case_id: []
     if plan.get("mode") == "drive":
         drive(plan)
         return

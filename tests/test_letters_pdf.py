@@ -175,3 +175,24 @@ def test_service_receipt_fits_one_page(pdfs):
     for label in ("受送达人", "送达文书", "名称及文号", "送达方式", "送达地点", "送达人", "签收", "备注"):
         assert label in text, label
     assert LetterKind.SERVICE_RECEIPT.title in text
+
+
+def test_simplified_glyph_forms():
+    """The .ttc holds the JP/KR/SC/TC/HK faces of one glyph set; lang="zh-CN" (locl) must pick the
+    simplified forms. Glyph ids survive WeasyPrint's subsetting, so compare them with the SC cmap."""
+    from fontTools.ttLib import TTCollection
+
+    from ogi.letters.render import font_files
+
+    chars = "骨直角"  # forms differ between the Chinese and Japanese faces
+    pdf = to_pdf(f'<!DOCTYPE html><html lang="zh-CN"><body><p>{chars}</p></body></html>')
+    data = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
+    used = [int(h, 16) for s in re.findall(r"<([0-9a-f]{4,})>", data) for h in re.findall("....", s)]
+    faces = {f["name"].getDebugName(1): f for f in TTCollection(str(font_files()[0][1]), lazy=True).fonts}
+
+    def gids(family):
+        face = faces[family]
+        return [face.getGlyphID(face.getBestCmap()[ord(c)]) for c in chars]
+
+    assert used[:3] == gids("Noto Serif CJK SC")  # then the page number
+    assert used[:3] != gids("Noto Serif CJK JP")

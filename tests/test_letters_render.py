@@ -242,3 +242,18 @@ def test_render_html_does_not_import_weasyprint():
             "[render_html(c) for c in SAMPLES.values()]; print('weasyprint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_missing_font_names_the_package(monkeypatch):
+    from ogi.letters import render
+
+    monkeypatch.setattr(render, "FONT_DIRS", ())
+    monkeypatch.setattr(render, "_fc_match", lambda family, style: None)
+    render.font_files.cache_clear()
+    try:
+        with pytest.raises(LetterError) as err:
+            render.to_pdf("<p>x</p>")
+        assert "Noto Serif CJK SC" in err.value.message
+        assert "apt-get install fonts-noto-cjk" in err.value.message
+    finally:
+        render.font_files.cache_clear()

@@ -99,7 +99,9 @@ def test_extension_cap_is_never_exceeded(inst, tmp_path):
     would let a seventh through or drop one from the history)."""
     cid = str(_register())
     assert run_cli(["case", "accept", cid, "--date", "2026-09-25"]).exit_code == 0
-    plans = [({"mode": "commands", "commands": [
+    # Two of the workers also render the extension notices after each commit, so letter
+    # rendering (which appends to the same chain) races with the steps.
+    plans = [({"mode": "commands", "render": i < 2, "commands": [
         {"argv": ["case", "extend", cid, "--workdays", "3", "--reason", f"w{i}-{j}", "--date", "2026-10-20", "--json"],
          "user": "wang"} for j in range(2)]}, "wang") for i in range(WORKERS)]
     results, wall = run_together(inst, plans, tmp_path)
@@ -131,7 +133,7 @@ def test_many_writers_many_cases(inst, tmp_path):
     """Four processes each register three cases and take them to delivery at once: case numbers
     and 文号 stay unique and gap-free, every step is recorded once."""
     per = 3
-    plans = [({"mode": "lifecycle", "cases": per, "clerk": ("li", "chen")[i % 2],
+    plans = [({"mode": "lifecycle", "cases": per, "render": False, "clerk": ("li", "chen")[i % 2],
                "reviewer": ("wang", "zhou")[i % 2]}, "li") for i in range(WORKERS)]
     results, wall = run_together(inst, plans, tmp_path)
     records = [r for rs in results for r in rs if "argv" in r]
@@ -160,25 +162,25 @@ def test_many_writers_many_cases(inst, tmp_path):
 
 
 def test_console_scripts_race(inst):
-    """The installed `ogi` command itself: four processes accept the same case at once, four
+    """The installed `ogi` command itself: three processes accept the same case at once, two
     register at once."""
     cid = str(_register())
     env = {u: inst.subprocess_env(u) for u in ("li", "chen")}
     t0 = time.perf_counter()
     procs = [subprocess.Popen([str(VENV_BIN / "ogi"), "case", "accept", cid], env=env[("li", "chen")[i % 2]],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(WORKERS)]
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(3)]
     procs += [subprocess.Popen([str(VENV_BIN / "ogi"), "case", "register", "--applicant", f"李{i}", "--applicant-type",
                                 "natural", "--channel", "in_person", "--received", "2026-09-24", "--description", "并发",
                                 "--json"], env=env["li"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for i in range(WORKERS)]
+              for i in range(2)]
     outs = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     wall = time.perf_counter() - t0
-    accepts, registers = outs[:WORKERS], outs[WORKERS:]
-    assert sorted(rc for rc, *_ in accepts) == [0, 1, 1, 1], accepts
+    accepts, registers = outs[:3], outs[3:]
+    assert sorted(rc for rc, *_ in accepts) == [0, 1, 1], accepts
     for rc, out, err in accepts:
         if rc:
             assert "当前状态" in err and "Traceback" not in out + err, err
     assert all(rc == 0 for rc, *_ in registers), registers
-    print(f"\n[{inst.backend}] console scripts: {2 * WORKERS} `ogi` processes in {wall:.2f} s")
+    print(f"\n[{inst.backend}] console scripts: 5 `ogi` processes in {wall:.2f} s")
     assert _actions(inst, int(cid))["accept"] == 1
     _clean_audit(inst)

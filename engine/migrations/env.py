@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 from ogi.engine import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from ogi.engine import challenges  # noqa: F401 - legal_challenge (0003_legal)
+from ogi.engine import warnings as _warnings  # noqa: F401 - warning_outbox, warning_delivery (0002_warnings)
 
 target_metadata = SQLModel.metadata
 

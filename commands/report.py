@@ -1,0 +1,157 @@
+"""`ogi report ...`: the annual report (tables 三 and 四), repeated requests, the dashboard."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .common import console, dump_json, optional_date, print_json
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="用户名（默认取环境变量 OGI_USER）")]
+OutOpt = Annotated[Optional[str], typer.Option("--out", help="输出文件")]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="report", help="统计报告：政府信息公开工作年度报告（表三、表四）、重复申请、办理看板。")
+
+
+def _default_path(name: str) -> str:
+    from ..engine.config import home_dir
+
+    return str(home_dir() / "exports" / name)
+
+
+@app.command("annual", help="年度报告统计表（国办公开办函〔2021〕30号）：表三 收到和处理申请情况、表四 行政复议和行政诉讼情况，"
+                           "以及本年收取的信息处理费。勾稽关系（一+二=三(七)+四）不成立时拒绝生成。")
+def annual_cmd(
+    year: Annotated[int, typer.Option("--year", help="年度，例如 2026")],
+    json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV")] = False,
+    html: Annotated[bool, typer.Option("--html", help="HTML（官方表格样式）")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="PDF（官方表格样式）")] = False,
+    out: OutOpt = None, as_: AsOpt = None,
+) -> None:
+    from ..engine import annual_report as ar
+    from ..engine.errors import InputError
+    from ..engine.legal_pdf import write_output
+
+    if sum([json_, csv_, html, pdf]) > 1:
+        raise InputError("--json、--csv、--html、--pdf 只能选一个")
+    r = ar.annual(as_, year)
+    if json_:
+        text = dump_json(r) + "\n"
+        if out:
+            print(f"已写出：{write_output(text, out)}")
+        else:
+            typer.echo(text, nl=False)
+        if not r["balanced"]:
+            from .common import err_console
+
+            err_console().print(f"[red]{ar.imbalance_message(r)}[/]")
+            raise typer.Exit(1)
+        return
+    if not r["balanced"]:
+        raise ar.ReportImbalance(ar.imbalance_message(r), details={"balance": r["balance"], "problems": r["problems"]})
+    if csv_ or html:
+        text = ar.to_csv(r) if csv_ else ar.to_html(r, r["agency"])
+        if out:
+            data = ("\ufeff" + text) if csv_ else text  # BOM: spreadsheets then read the CSV as UTF-8
+            print(f"已写出：{write_output(data, out)}")
+        else:
+            typer.echo(text, nl=False)
+        return
+    if pdf:
+        from ..engine.legal_pdf import html_to_pdf
+
+        path = write_output(html_to_pdf(ar.to_html(r, r["agency"])), out or _default_path(f"年度报告-{year}.pdf"))
+        print(f"已写出：{path}")
+        return
+    _print_annual(r)
+
+
+SHORT_COLUMNS = {"natural": "自然人", "commercial": "企业", "research": "科研", "public_interest": "公益",
+                 "legal_service": "法律", "other": "其他", "total": "总计"}
+SHORT_ROWS = {"一": "本年新收", "二": "上年结转", "三(一)": "予以公开", "三(二)": "部分公开", "三(七)": "总计",
+              "四": "结转下年度"}
+
+
+def _short(row: dict) -> str:
+    if row["key"] in SHORT_ROWS:
+        text = SHORT_ROWS[row["key"]]
+    else:  # "4.属于国家秘密" under "（三）不予公开" -> "三(三)1 属于国家秘密"
+        text = row["item"].split(".", 1)[-1]
+    return f"{row['key']} {text}"
+
+
+def _print_annual(r: dict) -> None:
+    from rich.table import Table
+
+    c = console()
+    cols = r["table3"]["columns"]
+    t = Table(title=f"{r['agency']} {r['year']} 年度　表三 收到和处理政府信息公开申请情况")
+    t.add_column("项目", no_wrap=True, max_width=24, overflow="ellipsis")
+    for col in cols:
+        t.add_column(SHORT_COLUMNS.get(col["key"], col["label"]), justify="right", no_wrap=True)
+    for row in r["table3"]["rows"]:
+        style = "bold" if row["key"] in ("一", "二", "三(七)", "四") else None
+        t.add_row(_short(row), *[str(row["counts"][col["key"]]) for col in cols], style=style)
+    c.print(t)
+    c.print("（企业、科研、公益、法律、其他：法人或其他组织中的商业企业、科研机构、社会公益组织、法律服务机构、其他）")
+    t4 = Table(title="表四 政府信息公开行政复议、行政诉讼情况")
+    t4.add_column("类别", no_wrap=True)
+    for col in r["table4"]["columns"]:
+        t4.add_column(col["label"], justify="right", no_wrap=True)
+    for g in r["table4"]["groups"]:
+        t4.add_row(g["label"].replace("行政诉讼　", "诉讼·"), *[str(g["counts"][col["key"]]) for col in r["table4"]["columns"]])
+    c.print(t4)
+    c.print(f"本年度收取信息处理费 {r['fees']['count']} 笔，共 {r['fees']['amount']} 元。")
+    c.print("[green]勾稽关系成立[/]（一+二=三(七)+四，各列）。撤回申请计入“三(六)3 其他”。")
+
+
+@app.command("repeated", help="多个申请人申请的相同信息（条例第四十四条：可纳入主动公开）。描述去除空白和标点后相同即视为相同信息。")
+def repeated_cmd(
+    min_applicants: Annotated[int, typer.Option("--min-applicants", help="至少多少个不同申请人", min=1)] = 2,
+    since: Annotated[Optional[str], typer.Option("--since", help="收到申请之日不早于")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="收到申请之日不晚于")] = None,
+    as_: AsOpt = None,
+    json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    from ..engine.repeated import report
+
+    r = report(as_, min_applicants=min_applicants, since=optional_date(since, "起始日期"),
+               until=optional_date(until, "截止日期"))
+    if json_:
+        print_json(r)
+        return
+    c = console()
+    if not r["items"]:
+        c.print(f"没有被 {min_applicants} 个以上申请人申请过的相同信息。")
+        return
+    from rich.table import Table
+
+    t = Table(title=f"多人申请的相同信息（至少 {min_applicants} 个申请人）——可考虑纳入主动公开（条例第四十四条）", show_lines=True)
+    for col in ("所需信息", "申请人数", "申请件数", "已公开件数", "案件", "最近收到"):
+        t.add_column(col, overflow="fold")
+    for x in r["items"]:
+        t.add_row(x["description"], str(x["applicants"]), str(x["requests"]), str(x["disclosed"]),
+                  "、".join(x["cases"][:8]) + ("…" if len(x["cases"]) > 8 else ""), str(x["last_received"]))
+    c.print(t)
+
+
+@app.command("dashboard", help="办理看板：单个 HTML 文件（内嵌 SVG 图表，无需联网），显示办理中案件的紧迫程度、办理结果、按月按期答复率。")
+def dashboard_cmd(
+    out: OutOpt = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="截至日期（默认今天）")] = None,
+    as_: AsOpt = None,
+    json_: Annotated[bool, typer.Option("--json", help="同时以 JSON 输出统计数据")] = False,
+) -> None:
+    from ..engine.dashboard import build
+    from ..engine.legal_pdf import write_output
+
+    data, html = build(as_, optional_date(as_of, "截至日期"))
+    path = write_output(html, out or _default_path(f"看板-{data['as_of']}.html"))
+    if json_:
+        print_json({**data, "path": str(path)})
+    else:
+        print(f"已生成看板：{path}")

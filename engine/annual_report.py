@@ -1,0 +1,350 @@
+"""Annual report on government information disclosure (国办公开办函〔2021〕30号), tables 三 and 四.
+
+Counting rules (one year Y = 1 January .. 31 December, Asia/Shanghai dates):
+
+- Columns of table 三 are the applicant's kind as registered: 自然人 (natural) | 法人或其他组织:
+  商业企业 (commercial), 科研机构 (research), 社会公益组织 (public_interest), 法律服务机构
+  (legal_service), 其他 (other) | 总计.
+- 一 本年新收: cases whose 收到申请之日 (received_on, 条例第三十一条) falls in Y.
+- 二 上年结转: cases received before Y and not closed before Y started (closed_on is empty or
+  on/after 1 January Y).
+- 三 本年度办理结果: cases closed in Y (closed_on in Y), each in the row its outcome names
+  (`states.outcomes.Outcome.report_row`, e.g. 三(三)4). Cases closed as answered, 不予处理
+  or abandoned (逾期不补正 三(六)1, 逾期未缴费 三(六)2) use their outcome. **Withdrawn cases**
+  (申请人撤回) have no row of their own in the national format: they are counted in 三(六)3
+  其他 — whatever outcome had been proposed before the withdrawal. 非本机关负责 is counted in
+  三(四)1 and 特别规定 in 三(六)3 (as outcomes.py records). 部分公开 is counted only in 三(二).
+  三(七) 总计 is the sum of the rows above it.
+- 四 结转下年度继续办理: cases received on or before 31 December Y and not closed by then.
+- Check (勾稽关系): 一 + 二 = 三(七) + 四 in every column. With consistent data it always holds;
+  a closed case without a closing date, closed before it was received, or with an outcome
+  that names no row breaks it, and the report is refused (JSON: `balanced: false` with the
+  cases named) instead of publishing wrong figures.
+- Table 四: challenges (`legal_challenge`) by kind — 行政复议 | 行政诉讼 未经复议直接起诉 |
+  行政诉讼 复议后起诉 — each split into 结果维持, 结果纠正, 其他结果, 尚未审结, 总计. A challenge
+  counts in Y when it was filed on or before 31 December Y and was not decided before Y:
+  decided in Y -> its result column; not decided by 31 December Y -> 尚未审结.
+- Fees (信息处理费, 国办函〔2020〕109号): fee_paid events dated in Y; the amount is the one
+  stated in the case's latest fee notice before the payment.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from ..states.machine import CaseState
+from ..states.outcomes import OUTCOMES
+from .errors import OgiError
+
+COLUMNS = (
+    ("natural", "自然人"),
+    ("commercial", "商业企业"),
+    ("research", "科研机构"),
+    ("public_interest", "社会公益组织"),
+    ("legal_service", "法律服务机构"),
+    ("other", "其他"),
+    ("total", "总计"),
+)
+KINDS = tuple(k for k, _ in COLUMNS if k != "total")
+
+# (key, group label, item label): the rows of table 三 in the national order.
+ROWS: tuple[tuple[str, str, str], ...] = (
+    ("一", "一、本年新收政府信息公开申请数量", ""),
+    ("二", "二、上年结转政府信息公开申请数量", ""),
+    ("三(一)", "（一）予以公开", ""),
+    ("三(二)", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", ""),
+    ("三(三)1", "（三）不予公开", "1.属于国家秘密"),
+    ("三(三)2", "（三）不予公开", "2.其他法律行政法规禁止公开"),
+    ("三(三)3", "（三）不予公开", "3.危及“三安全一稳定”"),
+    ("三(三)4", "（三）不予公开", "4.保护第三方合法权益"),
+    ("三(三)5", "（三）不予公开", "5.属于三类内部事务信息"),
+    ("三(三)6", "（三）不予公开", "6.属于四类过程性信息"),
+    ("三(三)7", "（三）不予公开", "7.属于行政执法案卷"),
+    ("三(三)8", "（三）不予公开", "8.属于行政查询事项"),
+    ("三(四)1", "（四）无法提供", "1.本机关不掌握相关政府信息"),
+    ("三(四)2", "（四）无法提供", "2.没有现成信息需要另行制作"),
+    ("三(四)3", "（四）无法提供", "3.补正后申请内容仍不明确"),
+    ("三(五)1", "（五）不予处理", "1.信访举报投诉类申请"),
+    ("三(五)2", "（五）不予处理", "2.重复申请"),
+    ("三(五)3", "（五）不予处理", "3.要求提供公开出版物"),
+    ("三(五)4", "（五）不予处理", "4.无正当理由大量反复申请"),
+    ("三(五)5", "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息"),
+    ("三(六)1", "（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    ("三(六)2", "（六）其他处理", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    ("三(六)3", "（六）其他处理", "3.其他"),
+    ("三(七)", "（七）总计", ""),
+    ("四", "四、结转下年度继续办理", ""),
+)
+RESULT_ROWS = tuple(k for k, _, _ in ROWS if k.startswith("三(") and k != "三(七)")
+WITHDRAWN_ROW = "三(六)3"  # no row of its own in the national format (see the module docstring)
+
+CHALLENGE_GROUPS = (
+    ("review", "行政复议"),
+    ("lawsuit_direct", "行政诉讼　未经复议直接起诉"),
+    ("lawsuit_after_review", "行政诉讼　复议后起诉"),
+)
+CHALLENGE_COLUMNS = (("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"),
+                     ("pending", "尚未审结"), ("total", "总计"))
+
+
+class ReportImbalance(OgiError):
+    code = "report_imbalance"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    number: str
+    applicant_kind: str
+    received_on: dt.date
+    closed: bool
+    closed_on: dt.date | None
+    state: str
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class ChallengeRow:
+    case_id: int
+    kind: str
+    filed_on: dt.date
+    result: str | None
+    result_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class FeeRow:
+    case_id: int
+    paid_on: dt.date
+    amount: float
+
+
+def result_row(c: CaseRow) -> str | None:
+    """The table 三 row of a closed case (None: the data names no row)."""
+    if c.state == CaseState.WITHDRAWN.value:
+        return WITHDRAWN_ROW
+    o = OUTCOMES.get(c.outcome or "")
+    return o.report_row if o else None
+
+
+def compute(year: int, cases: list[CaseRow], challenges: list[ChallengeRow], fees: list[FeeRow]) -> dict:
+    """Pure: the two tables, the fee total and the balance check for `year`."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    counts = {k: {col: 0 for col, _ in COLUMNS} for k, _, _ in ROWS}
+    members: dict[str, list[str]] = {k: [] for k, _, _ in ROWS}
+    problems: list[dict] = []
+
+    def add(row: str, c: CaseRow, kind: str) -> None:
+        counts[row][kind] += 1
+        counts[row]["total"] += 1
+        members[row].append(c.number)
+
+    for c in cases:
+        kind = c.applicant_kind if c.applicant_kind in KINDS else "other"
+        closed_on = c.closed_on if c.closed else None
+        if c.closed and c.closed_on is None:
+            problems.append({"case": c.number, "problem": "案件已办结但没有办结日期"})
+        if c.closed_on and c.closed_on < c.received_on:
+            problems.append({"case": c.number, "problem": f"办结日期 {c.closed_on} 早于收到申请之日 {c.received_on}"})
+        if c.received_on > end:
+            continue
+        if start <= c.received_on <= end:
+            add("一", c, kind)
+        elif closed_on is None or closed_on >= start:
+            if not (c.closed and c.closed_on is None):
+                add("二", c, kind)
+        if closed_on is not None and start <= closed_on <= end:
+            row = result_row(c)
+            if row in counts and row in RESULT_ROWS:
+                add(row, c, kind)
+            else:
+                problems.append({"case": c.number, "problem": f"办理结果“{c.outcome}”无法对应年报表三的栏目"})
+        elif closed_on is None and not c.closed:
+            add("四", c, kind)
+        elif closed_on is not None and closed_on > end:
+            add("四", c, kind)
+    for col, _ in COLUMNS:
+        counts["三(七)"][col] = sum(counts[r][col] for r in RESULT_ROWS)
+    balance = {}
+    for col, label in COLUMNS:
+        lhs = counts["一"][col] + counts["二"][col]
+        rhs = counts["三(七)"][col] + counts["四"][col]
+        balance[col] = {"label": label, "in": lhs, "out": rhs, "ok": lhs == rhs}
+    balanced = all(b["ok"] for b in balance.values())
+
+    t4 = {g: {col: 0 for col, _ in CHALLENGE_COLUMNS} for g, _ in CHALLENGE_GROUPS}
+    for ch in challenges:
+        if ch.kind not in t4 or ch.filed_on > end:
+            continue
+        if ch.result and ch.result_on and ch.result_on < start:
+            continue  # decided in an earlier year
+        col = ch.result if (ch.result and ch.result_on and ch.result_on <= end) else "pending"
+        if col not in t4[ch.kind]:
+            col = "other"
+        t4[ch.kind][col] += 1
+        t4[ch.kind]["total"] += 1
+
+    paid = [f for f in fees if start <= f.paid_on <= end]
+    amount = sum(f.amount for f in paid)
+    return {
+        "year": year,
+        "table3": {
+            "columns": [{"key": k, "label": v} for k, v in COLUMNS],
+            "rows": [{"key": k, "group": g, "item": i, "counts": counts[k]} for k, g, i in ROWS],
+        },
+        "table4": {
+            "groups": [{"key": g, "label": lbl, "counts": t4[g]} for g, lbl in CHALLENGE_GROUPS],
+            "columns": [{"key": k, "label": v} for k, v in CHALLENGE_COLUMNS],
+        },
+        "fees": {"count": len(paid), "amount": int(amount) if float(amount).is_integer() else round(amount, 2)},
+        "balanced": balanced and not problems,
+        "balance": balance,
+        "problems": problems,
+        "cases_by_row": members,
+    }
+
+
+def imbalance_message(report: dict) -> str:
+    bad = [f"{b['label']}：一+二={b['in']}，三(七)+四={b['out']}" for b in report["balance"].values() if not b["ok"]]
+    probs = [f"{p['case']} {p['problem']}" for p in report["problems"][:5]]
+    more = f"等 {len(report['problems'])} 件" if len(report["problems"]) > 5 else ""
+    parts = []
+    if bad:
+        parts.append("勾稽关系不成立（" + "；".join(bad) + "）")
+    if probs:
+        parts.append("数据有误：" + "；".join(probs) + more)
+    return (f"{report['year']} 年度报告不能生成：" + "，".join(parts) +
+            "。请先核对上述案件（ogi case history 编号），或用 --json 查看明细")
+
+
+# --------------------------------------------------------------------------- loading
+
+def load(session, year: int) -> tuple[list[CaseRow], list[ChallengeRow], list[FeeRow]]:
+    from sqlmodel import select
+
+    from .challenges import LegalChallenge
+    from .history import decode
+    from .models import Applicant, Case, HistoryEvent
+
+    end = dt.date(year, 12, 31)
+    rows = session.exec(select(Case, Applicant.kind).join(Applicant, Applicant.id == Case.applicant_id)
+                        .where(Case.received_on <= end).order_by(Case.id)).all()
+    cases = [CaseRow(c.id, c.number, kind, c.received_on, bool(c.closed), c.closed_on, c.state, c.outcome)
+             for c, kind in rows]
+    challenges = [ChallengeRow(ch.case_id, ch.kind, ch.filed_on, ch.result, ch.result_on)
+                  for ch in session.exec(select(LegalChallenge).order_by(LegalChallenge.id))]
+    fees: list[FeeRow] = []
+    notice: dict[int, float] = {}
+    q = (select(HistoryEvent).where(HistoryEvent.action.in_(["fee_notice", "fee_paid"]))
+         .order_by(HistoryEvent.case_id, HistoryEvent.seq))
+    for ev in session.exec(q):
+        data = decode(ev.data)
+        if ev.action == "fee_notice":
+            try:
+                notice[ev.case_id] = float(data.get("amount") or 0)
+            except (TypeError, ValueError):
+                notice[ev.case_id] = 0.0
+        elif ev.effective_on is not None:
+            fees.append(FeeRow(ev.case_id, ev.effective_on, notice.get(ev.case_id, 0.0)))
+    return cases, challenges, fees
+
+
+# --------------------------------------------------------------------------- output
+
+def to_csv(report: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([f"{report['year']}年度政府信息公开工作年度报告"])
+    w.writerow(["表三 收到和处理政府信息公开申请情况"])
+    w.writerow(["栏目", "项目", "细项", *[c["label"] for c in report["table3"]["columns"]]])
+    for r in report["table3"]["rows"]:
+        group = r["group"]
+        head, item = ("三、本年度办理结果", group) if r["key"].startswith("三") else (group, "")
+        w.writerow([head, item, r["item"], *[r["counts"][c["key"]] for c in report["table3"]["columns"]]])
+    w.writerow([])
+    w.writerow(["表四 政府信息公开行政复议、行政诉讼情况"])
+    w.writerow(["类别", *[c["label"] for c in report["table4"]["columns"]]])
+    for g in report["table4"]["groups"]:
+        w.writerow([g["label"], *[g["counts"][c["key"]] for c in report["table4"]["columns"]]])
+    w.writerow([])
+    w.writerow(["收取信息处理费", f"{report['fees']['count']} 笔", f"{report['fees']['amount']} 元"])
+    return buf.getvalue()
+
+
+HTML_TEMPLATE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ r.year }}年度政府信息公开工作年度报告</title>
+<style>{{ css|safe }}
+table.t3, table.t4 { font-size: 9pt; page-break-inside: avoid; table-layout: fixed; }
+table.t3 th, table.t3 td, table.t4 th, table.t4 td { padding: 0.9mm 1mm; }
+table.t3 td.num, table.t4 td.num { text-align: center; }
+table.t3 td.g { text-align: left; }
+</style></head><body>
+<h1>{{ agency }}{{ r.year }}年度政府信息公开工作年度报告（统计表）</h1>
+<h2>三、收到和处理政府信息公开申请情况</h2>
+<table class="t3">
+<colgroup><col style="width:6%"><col style="width:10%"><col style="width:28%">{% for c in cols %}<col style="width:8%">{% endfor %}</colgroup>
+<tr><th colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</th><th colspan="7">申请人情况</th></tr>
+<tr><th rowspan="2">自然人</th><th colspan="5">法人或其他组织</th><th rowspan="2">总计</th></tr>
+<tr>{% for c in cols[1:6] %}<th>{{ c.label }}</th>{% endfor %}</tr>
+{% for row in rows %}<tr>
+{%- if row.key in ('一', '二', '四') %}<td class="g" colspan="3">{{ row.group }}</td>
+{%- else %}{% if row.key == '三(一)' %}<td rowspan="{{ n3 }}">三、本年度办理结果</td>{% endif %}
+{%- if row.item %}{% if row.first %}<td class="g" rowspan="{{ row.span }}">{{ row.group }}</td>{% endif %}<td class="g">{{ row.item }}</td>
+{%- else %}<td class="g" colspan="2">{{ row.group }}</td>{% endif %}{% endif %}
+{%- for c in cols %}<td class="num">{{ row.counts[c.key] }}</td>{% endfor %}</tr>
+{% endfor %}</table>
+<div style="break-inside: avoid; page-break-inside: avoid">
+<h2>四、政府信息公开行政复议、行政诉讼情况</h2>
+<table class="t4">
+<tr><th colspan="5">行政复议</th><th colspan="10">行政诉讼</th></tr>
+<tr>{% for c in r.table4.columns %}<th rowspan="2">{{ c.label }}</th>{% endfor %}<th colspan="5">未经复议直接起诉</th><th colspan="5">复议后起诉</th></tr>
+<tr>{% for g in range(2) %}{% for c in r.table4.columns %}<th>{{ c.label }}</th>{% endfor %}{% endfor %}</tr>
+<tr>{% for g in r.table4.groups %}{% for c in r.table4.columns %}<td class="num">{{ g.counts[c.key] }}</td>{% endfor %}{% endfor %}</tr>
+</table></div>
+<p>本年度收取信息处理费 {{ r.fees.count }} 笔，共 {{ r.fees.amount }} 元（国办函〔2020〕109号）。</p>
+<p class="small">勾稽关系：{% for b in r.balance.values() %}{{ b.label }} {{ b.in }}={{ b.out }}{% if not loop.last %}；{% endif %}{% endfor %}{% if r.balanced %}，<span class="ok">成立</span>{% else %}，<span class="bad">不成立</span>{% endif %}。
+撤回申请计入“（六）其他处理 3.其他”。</p>
+</body></html>
+"""
+
+
+def to_html(report: dict, agency: str) -> str:
+    import jinja2
+
+    from .legal_pdf import BASE_CSS
+
+    rows = []
+    spans: dict[str, int] = {}
+    for r in report["table3"]["rows"]:
+        if r["item"]:
+            spans[r["group"]] = spans.get(r["group"], 0) + 1
+    seen: set[str] = set()
+    for r in report["table3"]["rows"]:
+        first = r["item"] != "" and r["group"] not in seen
+        if r["item"]:
+            seen.add(r["group"])
+        rows.append({**r, "first": first, "span": spans.get(r["group"], 1)})
+    n3 = sum(1 for r in rows if r["key"].startswith("三"))
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(HTML_TEMPLATE).render(r=report, rows=rows, cols=report["table3"]["columns"], n3=n3,
+                                                 agency=agency, css=BASE_CSS)
+
+
+def annual(login: str | None, year: int) -> dict:
+    """`ogi report annual`: load, count, check (the caller decides what to do when unbalanced)."""
+    from .config import load_config
+    from .db import read_session
+    from .errors import InputError
+    from .identity import resolve_actor
+
+    if not 2000 <= year <= 2200:
+        raise InputError(f"年度“{year}”不合理，请写四位年份，例如 --year 2026")
+    cfg = load_config()
+    resolve_actor(cfg, login)
+    with read_session() as s:
+        cases, challenges, fees = load(s, year)
+    report = compute(year, cases, challenges, fees)
+    report["agency"] = cfg.agency.name
+    return report

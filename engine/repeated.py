@@ -1,0 +1,111 @@
+"""Information requested again and again.
+
+- 条例第四十四条: information that several applicants asked for (and that may be disclosed) is
+  a candidate for proactive disclosure. `repeated_requests` groups the applications by their
+  normalised description and lists the groups asked for by at least N distinct applicants.
+- 条例第三十六条第（六）项: an applicant who asks again for information already answered may be
+  told that it will not be handled again. `repeat_warnings` tells the clerk at registration.
+
+Normalisation: Unicode NFKC, lower case, and every whitespace, punctuation and symbol character
+removed, so "某道路改造工程 立项批复。" and "某道路改造工程立项批复" are the same request.
+Matching is exact on the normalised text (no fuzzy similarity: a false "重复申请" would be
+worse than a missed one). Applicants are the same person when name and kind match and, where
+both gave an identity number, the numbers match.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from sqlmodel import Session, select
+
+from ..states.machine import CaseState
+from .models import Applicant, Case
+
+_DROP = ("P", "S", "Z", "C")  # punctuation, symbols, separators (spaces), controls
+
+
+def normalise(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(ch for ch in s if unicodedata.category(ch)[0] not in _DROP)
+
+
+def applicant_key(ap: Applicant) -> tuple[str, str, str]:
+    return (normalise(ap.name), ap.kind, (ap.id_number or "").strip().upper())
+
+
+def same_applicant(a: Applicant, b: Applicant) -> bool:
+    if normalise(a.name) != normalise(b.name) or a.kind != b.kind:
+        return False
+    ia, ib = (a.id_number or "").strip().upper(), (b.id_number or "").strip().upper()
+    return not (ia and ib and ia != ib)
+
+
+def repeat_warnings(session: Session, case: Case) -> list[str]:
+    """Warnings for a just-registered case: the same applicant already had the same
+    information answered (条例第三十六条第（六）项)."""
+    ap = session.get(Applicant, case.applicant_id)
+    key = normalise(case.description)
+    if ap is None or not key:
+        return []
+    rows = session.exec(
+        select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id)
+        .where(Case.id != case.id, Case.state == CaseState.ANSWERED.value, Applicant.kind == ap.kind)
+        .order_by(Case.closed_on, Case.id)).all()
+    out = []
+    for other, other_ap in rows:
+        if not same_applicant(ap, other_ap) or normalise(other.description) != key:
+            continue
+        when = other.delivered_on or other.closed_on
+        out.append(f"注意：申请人“{ap.name}”曾就相同政府信息提出申请（案件 {other.number}），本机关已于 {when} 作出答复；"
+                   "如确属重复申请，可告知不予重复处理（条例第三十六条第（六）项，办理结果 not_handled_repeat）")
+    return out
+
+
+def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.date | None = None,
+                      until: dt.date | None = None) -> dict:
+    q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id).order_by(Case.received_on, Case.id)
+    if since:
+        q = q.where(Case.received_on >= since)
+    if until:
+        q = q.where(Case.received_on <= until)
+    groups: dict[str, dict] = {}
+    for case, ap in session.exec(q).all():
+        key = normalise(case.description)
+        if not key:
+            continue
+        g = groups.setdefault(key, {"normalised": key, "description": case.description, "applicants": set(),
+                                    "cases": [], "first_received": case.received_on, "last_received": case.received_on,
+                                    "outcomes": {}})
+        g["applicants"].add(applicant_key(ap))
+        g["cases"].append(case.number)
+        g["last_received"] = max(g["last_received"], case.received_on)
+        if case.outcome:
+            g["outcomes"][case.outcome] = g["outcomes"].get(case.outcome, 0) + 1
+    items = []
+    for g in groups.values():
+        n = len(g["applicants"])
+        if n < min_applicants:
+            continue
+        disclosed = sum(v for k, v in g["outcomes"].items() if k.startswith("disclose") or k == "partial")
+        items.append({"description": g["description"], "normalised": g["normalised"], "applicants": n,
+                      "requests": len(g["cases"]), "cases": g["cases"], "first_received": g["first_received"],
+                      "last_received": g["last_received"], "outcomes": g["outcomes"],
+                      "disclosed": disclosed})
+    items.sort(key=lambda x: (-x["applicants"], -x["requests"], x["first_received"]))
+    return {"min_applicants": min_applicants, "since": since, "until": until, "items": items,
+            "article": "条例第四十四条：多个申请人就相同政府信息提出公开申请，且该信息可以公开的，可以纳入主动公开的范围"}
+
+
+def report(login: str | None, *, min_applicants: int = 2, since: dt.date | None = None,
+           until: dt.date | None = None) -> dict:
+    from .config import load_config
+    from .db import read_session
+    from .errors import InputError
+    from .identity import resolve_actor
+
+    if min_applicants < 1:
+        raise InputError("--min-applicants 至少为 1")
+    resolve_actor(load_config(), login)
+    with read_session() as s:
+        return repeated_requests(s, min_applicants=min_applicants, since=since, until=until)

@@ -1,0 +1,220 @@
+"""The warning daemon: one APScheduler 3.x job (sweep, then send) and a single active instance.
+
+DESIGN.md, Warnings: `coalesce=True`, `max_instances=1` and a large `misfire_grace_time` (the
+default of 1 s silently skips the runs missed while the machine slept); the job store is the
+in-memory one, so no two schedulers ever share a store. One daemon per database is enforced
+outside APScheduler: PostgreSQL `pg_try_advisory_lock` on a connection held for the daemon's
+life (keyed per schema), SQLite a file lock next to the database file. Both vanish with the
+process, so a killed daemon never blocks its successor.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import signal
+import threading
+import time
+from typing import Callable
+
+from .errors import OgiError, StorageError
+from .history import SHANGHAI
+from .warnings import AlreadyRunning
+
+LOCK_NAMESPACE = "ogi-scheduler"
+MISFIRE_GRACE_SECONDS = 24 * 3600
+LOCK_CHECK_SECONDS = 30  # how often the daemon makes sure it still holds the lock
+
+
+class InstanceLock:
+    """"At most one daemon per database": acquire() -> bool, alive(), release()."""
+
+    def __init__(self, url: str):
+        from .db import sqlite_path
+
+        self.url = url
+        self.path = sqlite_path(url)
+        self._file = None
+        self._conn = None
+        self.where = ""
+
+    def acquire(self) -> bool:
+        if self.path is not None:
+            from filelock import FileLock, Timeout
+
+            lock_path = self.path.with_name(self.path.name + ".scheduler.lock")
+            self.where = f"锁文件 {lock_path}"
+            lock = FileLock(str(lock_path), timeout=0)
+            try:
+                lock.acquire()
+            except Timeout:
+                return False
+            self._file = lock
+            return True
+        from sqlalchemy import text
+
+        from .db import get_engine
+
+        conn = get_engine(self.url).connect()
+        schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
+        # one key per database schema (tests and agencies may share one database)
+        key = int.from_bytes(hashlib.blake2b(f"{LOCK_NAMESPACE}:{schema}".encode(), digest_size=8).digest(),
+                             "big", signed=True)
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        conn.commit()  # the advisory lock is session-level: it outlives the transaction
+        self.where = f"PostgreSQL 咨询锁（模式 {schema}）"
+        if not got:
+            conn.close()
+            return False
+        self._conn, self._key = conn, key
+        return True
+
+    def alive(self) -> bool:
+        """False when the database connection holding the lock is gone (then so is the lock)."""
+        if self._conn is None:
+            return self._file is not None
+        from sqlalchemy import text
+
+        try:
+            self._conn.execute(text("SELECT 1"))
+            self._conn.commit()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.release()
+            self._file = None
+        if self._conn is not None:
+            from sqlalchemy import text
+
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+                self._conn.commit()
+            except Exception:  # noqa: BLE001 - closing the session drops the lock anyway
+                pass
+            self._conn.close()
+            self._conn = None
+
+
+def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> dict:
+    """Sweep as of today (Asia/Shanghai; OGI_TODAY fixes it), then send what is due."""
+    from .config import load_config
+    from .identity import today
+    from .warnings import send_round, sweep
+
+    cfg = load_config()  # re-read every round: a corrected config takes effect without restart
+    day = today()
+    sw = sweep(day, cfg=cfg, url=url)
+    sent = send_round(cfg=cfg, url=url)
+    log(f"{day} 扫描：候选案件 {sw['candidates']} 件，新提醒 {sw['created']} 条；发送：成功 {sent['sent']} 条，"
+        f"失败 {sent['failed']} 条，取消 {sent['cancelled']} 条")
+    for e in sent["errors"][:5]:
+        log(f"  发送失败（将于 {e['next_attempt_at']} 重试）：案件 {e['case']} {e['channel']}：{e['error']}")
+    for e in sw["errors"][:5]:
+        log(f"  无法计算案件 {e['case']} 的期限：{e['error']}")
+    return {"sweep": sw, "send": sent}
+
+
+def _safe_round(url: str | None, log, err) -> None:
+    """The job body: nothing it raises may kill the daemon; the next run tries again."""
+    from .db import describe_storage_error
+
+    try:
+        one_round(url, log=log)
+    except OgiError as exc:
+        err(f"本轮提醒未完成：{exc.message}")
+    except Exception as exc:  # noqa: BLE001
+        msg = describe_storage_error(exc)
+        if msg:
+            err(f"本轮提醒未完成：{msg}")
+        else:
+            err(f"本轮提醒未完成：内部错误 {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def build_scheduler(job: Callable[[], None], interval_minutes: float):
+    """The scheduler with its one job, not started (DESIGN.md: coalesce, one instance, a large
+    misfire grace time, the in-memory job store; the first run is right away)."""
+    import logging
+
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    sched = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        timezone=_zone(),
+    )
+    sched.add_job(job, IntervalTrigger(seconds=max(1, int(interval_minutes * 60)), timezone=_zone()),
+                  id="ogi-warnings", name="期限提醒：扫描并发送", next_run_time=dt.datetime.now(_zone()))
+    return sched
+
+
+def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, once: bool = False,
+               url: str | None = None, log: Callable[[str], None] = print,
+               err: Callable[[str], None] = print, poll: float = 0.2) -> int:
+    """Run until SIGTERM/SIGINT (or `max_runtime` seconds). Returns the exit code."""
+    from .db import database_url, describe_url
+
+    url = url or database_url()
+    stop = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {}
+    if in_main:  # handlers first: a SIGTERM that arrives while we start still stops us cleanly
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        lock = InstanceLock(url)
+        try:
+            got = lock.acquire()
+        except OgiError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            from .db import describe_storage_error
+
+            raise StorageError(describe_storage_error(exc) or f"无法取得守护进程锁：{exc}") from None
+        if not got:
+            raise AlreadyRunning(f"数据库 {describe_url(url)} 已有一个提醒守护进程在运行（{lock.where}）；"
+                                 "同一数据库只能运行一个，本进程退出。需要立即提醒时请用“ogi warnings sweep”和“ogi warnings send”")
+        try:
+            if once:
+                _safe_round(url, log, err)
+                return 0
+            sched = build_scheduler(lambda: _safe_round(url, log, err), interval_minutes)
+            sched.start()
+            log(f"提醒守护进程已启动：每 {interval_minutes:g} 分钟扫描并发送一次（{lock.where}）")
+            started = checked = time.monotonic()
+            code = 0
+            while not stop.wait(poll):
+                now = time.monotonic()
+                if max_runtime is not None and now - started >= max_runtime:
+                    log(f"已达到最长运行时间 {max_runtime:g} 秒")
+                    break
+                if now - checked < LOCK_CHECK_SECONDS:
+                    continue
+                checked = now
+                if not lock.alive():
+                    err("与数据库的连接已断开，单实例锁随之失效：守护进程退出，请由 systemd 重新启动")
+                    code = 1
+                    break
+            sched.shutdown(wait=True)  # let a running round finish
+            log("提醒守护进程已停止")
+            return code
+        finally:
+            lock.release()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _zone():
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Asia/Shanghai")
+    except Exception:  # noqa: BLE001 - no tzdata: China has had no DST since 1991
+        return SHANGHAI

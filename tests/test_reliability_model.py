@@ -1,0 +1,319 @@
+"""Model-based testing: hypothesis drives random sequences of CLI steps (valid and invalid, with
+random dates and users) against a real SQLite file and a real PostgreSQL schema, and checks after
+every step that
+
+- every case's hash chain verifies (engine.history.verify_chain over engine.cases.events_of);
+- the state equals a shadow model built from states.machine.TRANSITIONS (the table), and a step
+  succeeds exactly when the table, the roles and the dates allow it;
+- every due date is a working day and equals a fresh recomputation from the history
+  (engine.cases.facts_of + engine.clocks.compute_clocks), both in the cached columns
+  (Case.answer_due / next_due) and in `ogi case show --json`;
+- a refused step changed nothing (every row of every table, the case row, the history hashes);
+- case numbers and 文号 stay unique and gap-free.
+
+Deterministic (derandomize=True, no example database) so CI is stable. Letters are allocated
+inside the steps as always; rendering the PDFs after the commit is switched off here for speed
+(the concurrency and crash suites render them).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+
+from reliability_support import Instance, assert_clear_refusal, audit_database, pg_available, run_cli, snapshot
+
+from ogi.calendars import WorkCalendar, bundled_years
+from ogi.states.machine import CLOSED, OPEN, TRANSITIONS, CaseState, Trigger
+
+TODAY = dt.date(2026, 12, 31)
+CAL = WorkCalendar(bundled_years())
+ROLES = {"li": {"clerk"}, "chen": {"clerk"}, "wang": {"reviewer", "head"}, "zhou": {"reviewer"},
+         "zhao": {"legal"}, "admin": {"admin"}, "sun": {"clerk", "reviewer"}}
+BY_ROLE = {r: sorted(u for u, rs in ROLES.items() if r in rs) for r in ("clerk", "reviewer", "head")}
+T = Trigger
+STEPS = [T.ACCEPT, T.REQUEST_CORRECTION, T.RECEIVE_CORRECTION, T.CORRECTION_LAPSE, T.CONSULT,
+         T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE, T.FEE_NOTICE, T.FEE_PAID, T.FEE_LAPSE, T.PROPOSE,
+         T.DECIDE, T.APPROVE, T.SEND_BACK, T.DELIVER, T.EXTEND, T.DELAY, T.WITHDRAW, T.NOT_HANDLE]
+COMMAND = {T.ACCEPT: "accept", T.REQUEST_CORRECTION: "request-correction", T.RECEIVE_CORRECTION: "receive-correction",
+           T.CORRECTION_LAPSE: "correction-lapsed", T.CONSULT: "consult", T.CONSULTATION_REPLY: "consultation-reply",
+           T.CONSULTATION_LAPSE: "consultation-lapsed", T.FEE_NOTICE: "fee-notice", T.FEE_PAID: "fee-paid",
+           T.FEE_LAPSE: "fee-lapsed", T.PROPOSE: "propose", T.DECIDE: "decide", T.APPROVE: "approve",
+           T.SEND_BACK: "send-back", T.DELIVER: "deliver", T.EXTEND: "extend", T.DELAY: "delay",
+           T.WITHDRAW: "withdraw", T.NOT_HANDLE: "not-handled"}
+NAMES = ["张三", "O'Brien", "张三<script>", "{{ 7*7 }}", "某某科技有限公司", "'; DROP TABLE cases; --"]
+WHEN = ["same", "same", "next", "next", "wd3", "wd12", "wd25", "due+1", "due+1", "before", "future", "today", "bad"]
+WHO = ["right", "right", "right", "right", "right", "other", "legal", "ghost"]
+
+
+@dataclass
+class Shadow:
+    id: int
+    state: CaseState
+    received: dt.date
+    last: dt.date
+    consent: bool
+    corr_served: dt.date | None = None
+    cons: dict[int, dt.date] = field(default_factory=dict)  # open consultations: id -> served
+    fee_served: dt.date | None = None
+    proposed_by: str | None = None
+    extension: int = 0
+
+
+def table_destination(trigger: Trigger, state: CaseState, others_open: bool) -> CaseState:
+    tr = TRANSITIONS[trigger]
+    if tr.dest is None:
+        return state
+    if others_open and tr.dest_if_others_open is not None:
+        return tr.dest_if_others_open
+    return tr.dest
+
+
+def recompute(case_id: int):
+    """The fresh recomputation: replay the history, compute every clock."""
+    from sqlmodel import Session
+
+    from ogi.engine import clocks as clk
+    from ogi.engine.cases import facts_of
+    from ogi.engine.config import load_config
+    from ogi.engine.db import get_engine
+
+    with Session(get_engine()) as s:
+        facts = facts_of(s, case_id, load_config())
+    return facts, clk.compute_clocks(facts, CAL)
+
+
+class CaseModel(RuleBasedStateMachine):
+    backend = "sqlite"
+
+    def __init__(self):
+        super().__init__()
+        self.inst = Instance.create(self.backend)
+        from ogi.engine import api
+
+        self._after_commit, api.after_commit = api.after_commit, (lambda case_id: [])
+        self.cases: list[Shadow] = []
+        self.steps = self.refused = 0
+
+    def teardown(self):
+        from ogi.engine import api
+
+        api.after_commit = self._after_commit
+        self.inst.close()
+
+    # ------------------------------------------------------------------ running one command
+    def attempt(self, argv: list[str], user: str, expect_ok: bool | None, what: str):
+        before = snapshot(self.inst.url)
+        r = run_cli([*argv, "--json"], user=user)
+        assert "Traceback" not in r.output, r.output
+        self.steps += 1
+        if r.exit_code == 0:
+            assert expect_ok is not False, f"{what}: the engine accepted a step the table/guards forbid\n{r.stdout[:800]}"
+            return r
+        self.refused += 1
+        assert expect_ok is not True, f"{what}: refused although allowed: {r.stderr}"
+        assert_clear_refusal(r, codes=(1, 2), what=what)
+        assert snapshot(self.inst.url) == before, f"{what}: a refused step changed the database"
+        return None
+
+    # ------------------------------------------------------------------ rules
+    @initialize(name=st.sampled_from(NAMES), consent=st.booleans(),
+                received=st.dates(dt.date(2026, 1, 5), dt.date(2026, 11, 30)))
+    def first_case(self, name, consent, received):
+        self.register_case(name, "natural", received.isoformat(), "li", consent)
+
+    @precondition(lambda self: len(self.cases) < 4)
+    @rule(name=st.sampled_from(NAMES), kind=st.sampled_from(["natural", "commercial", "natural", "bogus"]),
+          received=st.one_of(st.dates(dt.date(2026, 1, 5), TODAY).map(dt.date.isoformat),
+                             st.sampled_from(["2026-02-30", "2027-01-05", "２０２６-０９-２４", ""])),
+          user=st.sampled_from(["li", "chen", "sun", "wang", "zhao", "ghost"]), consent=st.booleans())
+    def register_case(self, name, kind, received, user, consent):
+        try:
+            day = dt.date.fromisoformat(received)
+        except ValueError:
+            day = None
+        ok = "clerk" in ROLES.get(user, ()) and kind != "bogus" and day is not None and day <= TODAY
+        argv = ["case", "register", "--applicant", name, "--applicant-type", kind, "--channel", "in_person",
+                "--received", received, "--description", "某道路改造工程立项批复"]
+        if consent:
+            argv.append("--electronic-consent")
+        r = self.attempt(argv, user, ok, f"register {received} as {user}")
+        if r:
+            out = r.json
+            assert out["applicant"]["name"] == name  # stored verbatim, not escaped or mangled
+            self.cases.append(Shadow(out["id"], CaseState(out["state"]), day, day, consent))
+
+    @precondition(lambda self: bool(self.cases))
+    @rule(ix=st.integers(0, 3), trigger=st.sampled_from(STEPS), who=st.sampled_from(WHO),
+          when=st.sampled_from(WHEN), variant=st.integers(0, 7))
+    def step(self, ix, trigger, who, when, variant):
+        c = self.cases[ix % len(self.cases)]
+        tr = TRANSITIONS[trigger]
+        facts, clocks = recompute(c.id)
+        dues = {k.key: k.due for k in clocks}
+
+        # -- who
+        right = sorted({u for role in tr.roles for u in BY_ROLE.get(role, [])})
+        if trigger is T.APPROVE and c.proposed_by in right and len(right) > 1 and variant % 4:
+            right = [u for u in right if u != c.proposed_by]
+        user = {"right": right[variant % len(right)], "other": "zhou" if "clerk" in tr.roles else "li",
+                "legal": "zhao", "ghost": "ghost"}[who]
+        user_ok = bool(ROLES.get(user, set()) & tr.roles)
+
+        # -- when
+        relevant_due = None
+        if trigger is T.CORRECTION_LAPSE and c.corr_served:
+            relevant_due = CAL.add(c.corr_served, 15)
+        elif trigger in (T.CONSULTATION_LAPSE, T.CONSULTATION_REPLY) and c.cons:
+            relevant_due = CAL.add(sorted(c.cons.values())[0], 15)
+        elif trigger is T.FEE_LAPSE and c.fee_served:
+            relevant_due = CAL.add(c.fee_served, 20)
+        eff = {"same": c.last, "next": c.last + dt.timedelta(days=1), "wd3": CAL.add(c.last, 3, allow_provisional=True),
+               "wd12": CAL.add(c.last, 12, allow_provisional=True), "wd25": CAL.add(c.last, 25, allow_provisional=True),
+               "due+1": (relevant_due or c.last) + dt.timedelta(days=1), "before": c.last - dt.timedelta(days=1),
+               "future": TODAY + dt.timedelta(days=1), "today": TODAY, "bad": None}[when]
+        date_arg = ["--date", eff.isoformat()] if eff else ["--date", "2026-02-30"]
+        date_ok = eff is not None and c.last <= eff <= TODAY
+
+        # -- what (and whether the specific guard allows it)
+        argv = ["case", COMMAND[trigger], str(c.id)]
+        spec_ok, usage_error, cid = True, False, None
+        if trigger is T.REQUEST_CORRECTION:
+            items = "" if variant == 0 else "请写明文件的文号或作出时间"
+            argv += ["--items", items]
+            spec_ok = facts.correction_requested_on is None and bool(items)
+        elif trigger is T.CORRECTION_LAPSE:
+            spec_ok = c.corr_served is not None and eff is not None and eff > CAL.add(c.corr_served, 15)
+        elif trigger is T.CONSULT:
+            kind = ["bogus", "third_party", "agency", "third_party"][variant % 4]
+            argv += ["--party", "某建设公司", "--kind", kind]
+            spec_ok = kind != "bogus"
+        elif trigger in (T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE):
+            open_ids = sorted(c.cons)
+            cid = 99999 if variant == 0 or not open_ids else open_ids[variant % len(open_ids)]
+            argv += ["--consultation", str(cid)]
+            spec_ok = cid in c.cons
+            if trigger is T.CONSULTATION_REPLY:
+                opinion = ["agree", "object", "none", "bogus", "agree", "object", "agree", "agree"][variant]
+                argv += ["--opinion", opinion] + (["--reason", "涉及商业秘密"] if variant in (5,) else [])
+                spec_ok = spec_ok and opinion != "bogus" and (opinion != "object" or variant == 5)
+            elif cid in c.cons:
+                spec_ok = eff is not None and eff > CAL.add(c.cons[cid], 15)
+        elif trigger is T.FEE_NOTICE:
+            basis, qty = [("per_page", 50), ("per_page", 10), ("per_application", 12), ("bogus", 50)][variant % 4]
+            argv += ["--basis", basis, "--quantity", str(qty)]
+            if basis == "bogus":
+                spec_ok = False
+            else:
+                from ogi.engine.fees import fee_amount
+
+                spec_ok = fee_amount(basis, qty)[0] > 0
+        elif trigger is T.FEE_LAPSE:
+            spec_ok = c.fee_served is not None and eff is not None and eff > CAL.add(c.fee_served, 20)
+        elif trigger is T.PROPOSE:
+            outcome = ["disclose", "disclose", "withhold_third_party", "bogus"][variant % 4]
+            argv += ["--outcome", outcome] + (["--reason", "涉及第三方商业秘密"] if variant == 2 else [])
+            spec_ok = outcome == "disclose" or (outcome == "withhold_third_party" and variant == 2)
+            spec_ok = spec_ok and not c.cons
+        elif trigger is T.APPROVE:
+            spec_ok = facts.proposed_by != user
+        elif trigger is T.SEND_BACK:
+            reason = "" if variant == 0 else "请补充理由"
+            argv += ["--reason", reason]
+            spec_ok = bool(reason)
+        elif trigger is T.DELIVER:
+            method = ["direct", "post", "electronic", "bogus"][variant % 4]
+            argv += ["--method", method]
+            spec_ok = method in ("direct", "post") or (method == "electronic" and c.consent)
+        elif trigger is T.EXTEND:
+            n = [3, 10, 20, 25, 5, 1, 0, 7][variant]
+            reason = "" if variant == 4 else "需调取档案"
+            argv += ["--workdays", str(n), "--reason", reason]
+            usage_error = not 1 <= n <= 20
+            due = dues.get("answer")
+            spec_ok = (not usage_error and c.extension + n <= 20 and bool(reason)
+                       and (due is None or eff is None or eff <= due))
+        elif trigger is T.DELAY:
+            due = dues.get("answer")
+            until = (CAL.add(due, 5, allow_provisional=True) if due else CAL.add(TODAY, 5, allow_provisional=True)) \
+                if variant % 3 else (due or TODAY)
+            argv += ["--until", until.isoformat(), "--reason", "申请内容较多"]
+            spec_ok = bool(variant % 3) or due is None
+        elif trigger is T.NOT_HANDLE:
+            ground = ["petition", "publication", "bogus", "petition"][variant % 4]
+            argv += ["--ground", ground]
+            spec_ok = ground != "bogus"
+        argv += date_arg
+
+        state_ok = c.state in tr.sources
+        ok = user_ok and state_ok and date_ok and spec_ok and not usage_error
+        r = self.attempt(argv, user, ok, f"{trigger.value} on case {c.id} ({c.state.value}) as {user} on {eff}")
+        if r is None:
+            return
+        out = r.json
+        # -- the shadow follows the table
+        others_open = False
+        if trigger is T.CONSULT:
+            c.cons[out["step"]["consultation_id"]] = eff
+        elif trigger in (T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE):
+            del c.cons[cid]
+            others_open = bool(c.cons)
+        elif trigger is T.REQUEST_CORRECTION:
+            c.corr_served = eff
+        elif trigger is T.FEE_NOTICE:
+            c.fee_served = eff
+        elif trigger is T.PROPOSE:
+            c.proposed_by = user
+        elif trigger is T.SEND_BACK:
+            c.proposed_by = None
+        elif trigger is T.EXTEND:
+            c.extension += int(argv[argv.index("--workdays") + 1])
+        c.state = table_destination(trigger, c.state, others_open)
+        c.last = eff
+        assert out["state"] == c.state.value, (trigger, out["state"], c.state)
+
+    # ------------------------------------------------------------------ invariants
+    @invariant()
+    def database_matches_history_and_model(self):
+        if not self.cases:
+            return
+        audit = audit_database(self.inst.url)
+        assert not audit.problems, audit.problems
+        for c in self.cases:
+            facts, clocks = recompute(c.id)
+            assert facts.state is c.state, (c.id, facts.state, c.state)
+            shown = run_cli(["case", "show", str(c.id), "--json"], user="li").json
+            assert shown["state"] == c.state.value
+            answer = next((k for k in clocks if k.key == "answer"), None)
+            assert shown["deadlines"].get("answer_due") == (answer.due.isoformat() if answer else None)
+            running = [k for k in clocks if k.running and k.due]
+            nxt = min(running, key=lambda k: k.due) if running and c.state not in CLOSED else None
+            assert shown["next_due"] == (nxt.due.isoformat() if nxt else None)
+            for k in clocks:
+                if k.key == "answer" and facts.delay_until and k.due == facts.delay_until:
+                    continue  # a 第三十五条 date set by the agency, not a count of working days
+                assert CAL.is_workday(k.due, allow_provisional=True), (c.id, k.key, k.due)
+            assert (c.state in OPEN) == (not shown["closed_on"])
+
+
+class CaseModelPostgres(CaseModel):
+    backend = "postgres"
+
+
+def test_model_sqlite():
+    run_state_machine_as_test(CaseModel, settings=settings(
+        max_examples=25, stateful_step_count=20, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck), print_blob=False))
+
+
+@pytest.mark.postgres
+def test_model_postgres():
+    if not pg_available():
+        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    run_state_machine_as_test(CaseModelPostgres, settings=settings(
+        max_examples=12, stateful_step_count=15, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck), print_blob=False))
