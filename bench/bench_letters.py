@@ -1,33 +1,41 @@
-"""Median time to render each letter kind (context -> HTML -> PDF) against WeasyPrint rendering
-a one-line page with the same fonts and stylesheets in the same process. Target: ratio <= 2.
+"""Letters: median time to render each letter kind (context -> HTML -> PDF) against WeasyPrint
+rendering a one-line page with the same fonts and stylesheets in the same process.
 
-Two baselines: "warm" reuses the process's FontConfiguration, as to_pdf does; "cold" builds a
-fresh FontConfiguration per page, as a naive caller would (loading the CJK faces dominates).
+    .venv/bin/python bench/bench_letters.py [--repeats 7]
 
-    .venv/bin/python bench/bench_letters.py [repeats]
+Each letter and its baseline run interleaved (baseline, letter, baseline, letter, ...) so they
+share the machine's load; ratios use CPU time, which a busy machine disturbs less than wall time.
+Two baselines:
+  warm  the process's cached FontConfiguration, as to_pdf uses it (the engine's steady state);
+  cold  a fresh FontConfiguration per page, as a caller without the cache would pay it (copying
+        and scanning the two CJK .ttc files dominates).
+Target: ratio <= 2.
 """
 from __future__ import annotations
 
+import argparse
+import io
 import statistics
 import sys
 import time
+from pathlib import Path
 
-from ogi.letters import render_html, render_pdf, to_pdf
-from ogi.letters.render import STYLESHEET, font_face_css
-from ogi.letters.samples import SAMPLES
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import header  # noqa: E402
+
+import pypdf  # noqa: E402
+
+from ogi.letters import render_pdf, to_pdf  # noqa: E402
+from ogi.letters.render import STYLESHEET, font_face_css  # noqa: E402
+from ogi.letters.samples import SAMPLES  # noqa: E402
 
 ONE_LINE = '<!DOCTYPE html><html lang="zh-CN"><body><p>政府信息公开</p></body></html>'
 
 
-def median(fn, repeats: int) -> tuple[float, float]:
-    """(wall, cpu) medians in seconds; cpu is steadier on a busy machine."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return statistics.median(wall), statistics.median(cpu)
+def cpu(fn) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
 
 
 def cold_one_line() -> bytes:
@@ -39,25 +47,31 @@ def cold_one_line() -> bytes:
     return HTML(string=ONE_LINE).write_pdf(stylesheets=sheets, font_config=fc)
 
 
-def main(repeats: int = 7) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    repeats = parser.parse_args().repeats
+    header("bench_letters", f"render_pdf per letter kind vs a one-line page, median of {repeats}")
+
     start = time.perf_counter()
     to_pdf(ONE_LINE)
-    print(f"first to_pdf in this process (import weasyprint, load fonts): {time.perf_counter() - start:.2f} s")
-    warm = median(lambda: to_pdf(ONE_LINE), repeats)
-    cold = median(cold_one_line, max(3, repeats // 2))
-    print(f"baseline one-line page, warm: {warm[0] * 1000:6.1f} ms wall {warm[1] * 1000:6.1f} ms cpu")
-    print(f"baseline one-line page, cold: {cold[0] * 1000:6.1f} ms wall {cold[1] * 1000:6.1f} ms cpu\n")
-    print(f"{'letter':30} {'html':>6} {'wall':>7} {'cpu':>7} {'/warm':>6} {'/cold':>6}   (ms; ratios of cpu)")
-    ratios = []
+    print(f"   first to_pdf in the process (import weasyprint, load fonts): {time.perf_counter() - start:.2f} s wall")
+    cold = statistics.median(cpu(cold_one_line) for _ in range(3))
+    print(f"   cold one-line page: {cold * 1000:.0f} ms cpu\n")
+    print(f"{'letter':30} {'pages':>5} {'KB':>5} {'letter ms':>9} {'warm ms':>8} {'/warm':>6} {'/cold':>6}")
+    worst = []
     for name, ctx in SAMPLES.items():
-        html = median(lambda: render_html(ctx), repeats)
-        pdf = median(lambda: render_pdf(ctx), repeats)
-        ratios.append((pdf[1] / warm[1], pdf[1] / cold[1]))
-        print(f"{name:30} {html[1] * 1000:6.2f} {pdf[0] * 1000:7.1f} {pdf[1] * 1000:7.1f} "
-              f"{ratios[-1][0]:6.2f} {ratios[-1][1]:6.2f}")
-    worst_warm, worst_cold = max(r[0] for r in ratios), max(r[1] for r in ratios)
-    print(f"\nworst ratio vs warm one-line page: {worst_warm:.2f}; vs cold: {worst_cold:.2f} (target <= 2)")
+        pdf = render_pdf(ctx)
+        pairs = [(cpu(lambda: to_pdf(ONE_LINE)), cpu(lambda: render_pdf(ctx))) for _ in range(repeats)]
+        warm = statistics.median(p[0] for p in pairs)
+        letter = statistics.median(p[1] for p in pairs)
+        worst.append((letter / warm, letter / cold))
+        pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+        print(f"{name:30} {pages:5} {len(pdf) // 1024:5} "
+              f"{letter * 1000:9.0f} {warm * 1000:8.0f} {letter / warm:6.2f} {letter / cold:6.2f}")
+    print(f"\nworst ratio: {max(w[0] for w in worst):.2f} vs the warm one-line page, "
+          f"{max(w[1] for w in worst):.2f} vs the cold one (target <= 2)")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    main()

@@ -33,13 +33,18 @@ def run_cmd(
                                                       help="每隔多少分钟扫描并发送一次（默认取配置 warnings.interval_minutes，30）")] = None,
     max_runtime: Annotated[Optional[float], typer.Option("--max-runtime", min=0, help="最长运行秒数，到时正常退出（测试、演练用）")] = None,
     once: Annotated[bool, typer.Option("--once", help="取得单实例锁后只运行一轮即退出（适合 cron）")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="与 --once 合用：以 JSON 输出本轮的扫描与发送结果")] = False,
 ) -> None:
     from ..engine.config import load_config
     from ..engine.scheduler import run_daemon
     from ..engine.warnings import channel_settings
 
     ch = channel_settings(load_config())  # refuse a broken config before starting
+    from .common import print_json
+
+    quiet = json_ and once
     code = run_daemon(interval_minutes=interval or ch.interval_minutes, max_runtime=max_runtime, once=once,
-                      log=_out, err=_err)
+                      log=(lambda _line: None) if quiet else _out, err=_err,
+                      on_result=print_json if quiet else None)
     if code:
         raise typer.Exit(code)

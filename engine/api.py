@@ -47,7 +47,7 @@ def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | 
     with write_session() as s:
         cal = load_calendar(s)
         res = run_step(s, cfg, cal, actor, ref, trigger, effective_on or now, now, params or {}, reason)
-        out = case_summary(s, res.case, cal, actor)
+        out = case_summary(s, res.case, cal, actor, clocks=res.clocks)
         out["step"] = {"action": trigger.value, "label": TRIGGER_LABELS[trigger],
                        "effective_on": res.event.effective_on, "warnings": res.warnings, **res.extra}
     out["letters_rendered"] = after_commit(res.case.id)
@@ -93,8 +93,15 @@ def explain(login: str | None, ref: str) -> dict:
 
 def history_row(e) -> dict:
     return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
-            "label": TRIGGER_LABELS.get(Trigger(e.action)) if e.action in Trigger._value2member_map_ else _ACTION_LABELS.get(e.action, e.action),
+            "label": action_label(e.action),
             "effective_on": e.effective_on, "reason": e.reason, "data": decode(e.data), "hash": e.hash}
+
+
+def action_label(action: str) -> str:
+    """Chinese name of a history action: a step of the table, or a recorded fact."""
+    if action in Trigger._value2member_map_:
+        return TRIGGER_LABELS[Trigger(action)]
+    return _ACTION_LABELS.get(action, action)
 
 
 _ACTION_LABELS = {"register": "登记", "recompute": "日历更新后重新计算期限", "letter_rendered": "生成文书",
@@ -102,10 +109,12 @@ _ACTION_LABELS = {"register": "登记", "recompute": "日历更新后重新计�
                   "review_result": "登记行政复议/诉讼结果"}
 
 
-def case_summary(s, case: Case, cal, actor: Actor) -> dict:
-    cfg = load_config()
-    facts = facts_of(s, case.id, cfg)
-    clocks = clk.compute_clocks(facts, cal)
+def case_summary(s, case: Case, cal, actor: Actor, *, clocks: list | None = None) -> dict:
+    """clocks: the case's current clocks when the caller has them (run_step computes them from
+    the history it just extended); otherwise replayed from the history here."""
+    if clocks is None:
+        facts = facts_of(s, case.id, load_config())
+        clocks = clk.compute_clocks(facts, cal)
     applicant = s.get(Applicant, case.applicant_id)
     may_see_private = actor.has("clerk", "admin")
     deadlines: dict[str, Any] = {}

@@ -170,10 +170,19 @@ def _numbering_gaps(s: Session, cases: dict[int, Case], letters: list[Letter]) -
     return out
 
 
+def snapshot(s: Session) -> None:
+    """Read everything from one snapshot: on PostgreSQL READ COMMITTED would let a step that
+    commits between two queries look like a mismatch. (SQLite in WAL reads one snapshot per
+    transaction anyway.)"""
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def verify(login: str | None) -> dict:
     cfg = load_config()
     resolve_actor(cfg, login)
     with read_session() as s:
+        snapshot(s)
         return verify_session(s, cfg)
 
 
@@ -220,6 +229,7 @@ def dossier(login: str | None, ref: str) -> dict:
     actor = resolve_actor(cfg, login)
     now = today()
     with read_session() as s:
+        snapshot(s)
         case = load_case(s, ref)
         ap = s.get(Applicant, case.applicant_id)
         hist = history_session(s, cfg, case)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import lru_cache
 
 from ..calendars import WorkCalendar, YearData, YearFileError, bundled_years, parse_year_file
 
@@ -98,7 +99,42 @@ def _read(fn):
 
 
 def _calendar_of(session) -> WorkCalendar:
-    return build_calendar(imported_years(session) if session is not None else [])
+    """The compiled calendar of the bundled years overlaid by the database's imported years.
+
+    Every step needs it, so the compiled WorkCalendar is cached per process, keyed by the
+    imported years and the SHA-256 of their text (recomputed here, not read from the row): an
+    import, a replacement or another process's import changes the key, and the next step
+    compiles the new calendar. Only (year, source) is read; a hit parses and compiles nothing.
+    """
+    if session is None:
+        return _compiled(())
+    rows = session.execute(_imported_sources()).all()
+    key = tuple((year, sha256_text(source)) for year, source in rows)
+    cal = _COMPILED.get(key)
+    if cal is None:
+        cal = _compiled(key, {year: source for year, source in rows})
+    return cal
+
+
+_COMPILED: dict[tuple, WorkCalendar] = {}  # WorkCalendar answers are pure: safe to share
+
+
+@lru_cache(maxsize=1)
+def _imported_sources():
+    """Read by every step: a plain statement (sqlalchemy is imported only when a database is used)."""
+    from sqlalchemy import text
+
+    return text("SELECT year, source FROM calendar_year ORDER BY year")
+
+
+def _compiled(key: tuple, sources: dict[int, str] | None = None) -> WorkCalendar:
+    cal = _COMPILED.get(key)
+    if cal is None:
+        cal = build_calendar([parse_year_file(sources[year], year) for year, _ in key])
+        if len(_COMPILED) >= 16:
+            _COMPILED.clear()
+        _COMPILED[key] = cal
+    return cal
 
 
 def list_years() -> dict:

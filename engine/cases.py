@@ -104,11 +104,15 @@ def effective_receipt(reg: Registration, cfg: Config, cal: WorkCalendar) -> tupl
 # --------------------------------------------------------------------------- events
 
 def _append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None,
-                  reason: str, data: dict) -> HistoryEvent:
-    last = session.exec(
-        select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+                  reason: str, data: dict, *, tip: tuple[int, str] | None = None) -> HistoryEvent:
+    """tip: (seq, hash) of the case's last event when the caller has just read it with the case
+    row locked (run_step, register): the chain cannot move meanwhile, so no second SELECT."""
+    if tip is None:
+        last = session.exec(
+            select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq.desc()).limit(1)
+        ).first()
+        tip = (last.seq, last.hash) if last else (0, GENESIS)
+    seq, prev = tip[0] + 1, tip[1]
     recorded_at = now_shanghai().isoformat()
     payload = canonical_json(data)
     ev = HistoryEvent(case_id=case_id, seq=seq, recorded_at=recorded_at, actor=actor, action=action,
@@ -141,9 +145,16 @@ def events_of(session: Session, case_id: int) -> list[HistoryEvent]:
 
 
 def facts_of(session: Session, case_id: int, cfg: Config) -> clk.CaseFacts:
-    return clk.replay([_Ev(e) for e in events_of(session, case_id)],
-                      correction_period=cfg.rules.correction_period_workdays,
-                      fee_pauses=cfg.rules.fee_pauses_answer_clock)
+    return _facts_and_tip(session, case_id, cfg)[0]
+
+
+def _facts_and_tip(session: Session, case_id: int, cfg: Config) -> tuple[clk.CaseFacts, tuple[int, str]]:
+    """The replayed facts and (seq, hash) of the last event, from one read of the history."""
+    events = events_of(session, case_id)
+    facts = clk.replay([_Ev(e) for e in events],
+                       correction_period=cfg.rules.correction_period_workdays,
+                       fee_pauses=cfg.rules.fee_pauses_answer_clock)
+    return facts, ((events[-1].seq, events[-1].hash) if events else (0, GENESIS))
 
 
 def dues_of(clocks: list[clk.Clock]) -> dict[str, dt.date | None]:
@@ -221,7 +232,8 @@ def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg
             "description": desc, "requested_form": form, "clerk": clerk,
             "correction_period": cfg.rules.correction_period_workdays,
             "fee_pauses": cfg.rules.fee_pauses_answer_clock}
-    ev = _append_event(session, case.id, actor.login, "register", received_on, "", data)
+    # A case created in this very transaction has no event yet: the chain starts at GENESIS.
+    ev = _append_event(session, case.id, actor.login, "register", received_on, "", data, tip=(0, GENESIS))
     facts = clk.replay([_Ev(ev)])
     _refresh_cache(case, facts, clk.compute_clocks(facts, cal))
     allocate_letters(session, cfg, case, ev, None, received_on)
@@ -234,6 +246,10 @@ class StepResult:
     event: HistoryEvent
     warnings: list[str]
     extra: dict
+    # The case's facts and clocks after the step (what a replay of its history now gives), so
+    # that a caller presenting the case need not replay and compute them a second time.
+    facts: clk.CaseFacts | None = None
+    clocks: list[clk.Clock] | None = None
 
 
 def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref: str | int,
@@ -243,7 +259,7 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
     params = {k: clean_text(v, _PARAM_TEXT[k], limit=2000) if k in _PARAM_TEXT and isinstance(v, str) else v
               for k, v in params.items()}
     case = load_case(session, ref, for_update=True)
-    facts = facts_of(session, case.id, cfg)
+    facts, tip = _facts_and_tip(session, case.id, cfg)
     clocks_before = clk.compute_clocks(facts, cal)
     dues = dues_of(clocks_before)
     applicant = session.get(Applicant, case.applicant_id)
@@ -265,7 +281,7 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
         data.update(consultation_id=con.id, due_on=due)
         extra["consultation_id"] = con.id
         extra["consultation_due"] = due
-    ev = _append_event(session, case.id, actor.login, trigger.value, effective_on, reason, data)
+    ev = _append_event(session, case.id, actor.login, trigger.value, effective_on, reason, data, tip=tip)
     clk.apply_step(facts, trigger, effective_on, decode(ev.data), actor.login)
     if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
         con = session.get(Consultation, params["consultation_id"])
@@ -282,7 +298,7 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
         session.flush()
     except StaleDataError:
         raise ConflictError("该案件刚被其他人修改，本次操作未保存：请用“ogi case show”查看最新情况后重试") from None
-    return StepResult(case, ev, warnings, extra)
+    return StepResult(case, ev, warnings, extra, facts, clocks_after)
 
 
 def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict) -> list[str]:

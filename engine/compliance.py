@@ -21,7 +21,8 @@ Rules (code — article):
     delivery_method_not_allowed  电子送达未经申请人同意；邮寄未经邮政企业或采用到付
                                  （国办公开办函〔2016〕235号）
     delivered_without_date       已送达的案件没有送达日期（条例第三十三条：无法判断是否按期）
-    history_not_replayable       办理记录不能按流程重放（导入或损坏的数据）
+    history_not_replayable       办理记录不能按流程重放（导入或损坏的数据；行政诉讼法第三十四条：
+                                 被告对作出的行政行为负有举证责任）
 
 "Disclosure touching a third party" is known from the proposal: its data names a third party
 (`third_party`) or its reason invokes the public-interest override (条例第三十二条“公共利益”).
@@ -292,7 +293,9 @@ RULES: tuple[Rule, ...] = (
     Rule("third_party_not_consulted", "未征求第三方意见", "条例第三十二条", third_party_not_consulted),
     Rule("delivery_method_not_allowed", "送达方式不合规", "国办公开办函〔2016〕235号", delivery_method_not_allowed),
     Rule("delivered_without_date", "送达日期缺失", "条例第三十三条", delivered_without_date),
-    Rule("history_not_replayable", "办理记录不完整", "条例第三十三条", history_not_replayable),
+    # 行政诉讼法第三十四条: the agency bears the burden of proof; a record that cannot be
+    # replayed proves nothing about how the case was handled.
+    Rule("history_not_replayable", "办理记录不完整", "行政诉讼法第三十四条", history_not_replayable),
 )
 RULE_CODES = tuple(r.code for r in RULES)
 

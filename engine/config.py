@@ -57,6 +57,10 @@ thresholds_workdays = [5, 3, 1]        # 到期前 5、3、1 个工作日提醒�
 escalate_from_workdays = 1             # 从此级别起同时提醒负责人和法制机构
 supervisors = ["wang"]
 legal_office = ["zhao"]
+# 发送渠道（见 docs/scheduler.md）：用户的 email 配合 [warnings.smtp]，或 webhook（企业微信/钉钉群机器人）
+# webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."   # 默认群机器人
+# interval_minutes = 30                                                   # 守护进程扫描间隔（分钟）
+# [warnings.smtp] 的 host、port、sender、starttls、username、password_env 等放在本文件末尾
 
 [users.admin]
 name = "系统管理员"
@@ -209,5 +213,10 @@ def load_config() -> Config:
     try:
         mtime = path.stat().st_mtime
     except FileNotFoundError:
-        return parse_config(DEFAULT_CONFIG, "(内置默认配置)")
+        return _default(DEFAULT_CONFIG)
     return _load(str(path), mtime)
+
+
+@lru_cache(maxsize=2)
+def _default(text: str) -> Config:
+    return parse_config(text, "(内置默认配置)")

@@ -66,7 +66,7 @@ def collect(session: Session, cal: WorkCalendar, as_of: dt.date) -> dict:
     monthly = {m: {"timely": 0, "late": 0} for m in months}
     open_n = closed_n = 0
     for case, name in rows:
-        closed_then = case.closed and case.closed_on is not None and case.closed_on <= as_of
+        closed_then = case.closed and (case.closed_on is None or case.closed_on <= as_of)
         if not closed_then:
             open_n += 1
             left = cal.count(as_of, case.next_due, allow_provisional=True) if case.next_due else None

@@ -1,8 +1,8 @@
 """Gap-free sequences taken inside the step's transaction: case numbers and 文号.
 
-`INSERT .. ON CONFLICT DO NOTHING` then `UPDATE .. SET value = value + 1 RETURNING value`
-works the same on SQLite (3.35+) and PostgreSQL; the row lock of the UPDATE serialises two
-clerks, and a rolled-back step gives its number back, so numbers never have gaps.
+One `INSERT .. ON CONFLICT DO UPDATE SET value = value + 1 RETURNING value` works the same on
+SQLite (3.35+) and PostgreSQL; the row lock of the update serialises two clerks, and a
+rolled-back step gives its number back, so numbers never have gaps.
 """
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ def family_of(kind: str) -> str:
     return LetterKind(kind).number_family
 
 
+_NEXT_VALUE = text("INSERT INTO counter (scope, year, value) VALUES (:s, :y, 1) "
+                   "ON CONFLICT (scope, year) DO UPDATE SET value = counter.value + 1 RETURNING value")
+
+
 def next_value(session: Session, scope: str, year: int) -> int:
-    session.execute(text("INSERT INTO counter (scope, year, value) VALUES (:s, :y, 0) "
-                         "ON CONFLICT (scope, year) DO NOTHING"), {"s": scope, "y": year})
-    return session.execute(text("UPDATE counter SET value = value + 1 WHERE scope = :s AND year = :y "
-                                "RETURNING value"), {"s": scope, "y": year}).scalar_one()
+    # One upsert (SQLite 3.35+, PostgreSQL 9.5+): the row lock of the update serialises writers.
+    return session.execute(_NEXT_VALUE, {"s": scope, "y": year}).scalar_one()
 
 
 def format_number(cfg: Config, family: str, year: int, seq: int) -> str:

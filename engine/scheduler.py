@@ -156,7 +156,8 @@ def build_scheduler(job: Callable[[], None], interval_minutes: float):
 
 def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, once: bool = False,
                url: str | None = None, log: Callable[[str], None] = print,
-               err: Callable[[str], None] = print, poll: float = 0.2) -> int:
+               err: Callable[[str], None] = print, poll: float = 0.2,
+               on_result: Callable[[dict], None] | None = None) -> int:
     """Run until SIGTERM/SIGINT (or `max_runtime` seconds). Returns the exit code."""
     from .db import database_url, describe_url
 
@@ -181,8 +182,10 @@ def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, onc
             raise AlreadyRunning(f"数据库 {describe_url(url)} 已有一个提醒守护进程在运行（{lock.where}）；"
                                  "同一数据库只能运行一个，本进程退出。需要立即提醒时请用“ogi warnings sweep”和“ogi warnings send”")
         try:
-            if once:
-                _safe_round(url, log, err)
+            if once:  # errors propagate: cron sees exit code 1 and the one-line message
+                result = one_round(url, log=log)
+                if on_result is not None:
+                    on_result(result)
                 return 0
             sched = build_scheduler(lambda: _safe_round(url, log, err), interval_minutes)
             sched.start()

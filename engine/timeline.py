@@ -122,6 +122,11 @@ def build(events: Sequence, cal: WorkCalendar, *, correction_period: int = 15,
 def _describe(ev: EventView, state: CaseState | None, exc: Exception) -> str:
     label = action_label(ev.action)
     if ev.seq == 1 or state is None:
-        return f"第 {ev.seq} 条记录（{label}）无法作为案件的起点重放：{type(exc).__name__}"
-    return (f"第 {ev.seq} 条记录（{label}）不能从状态“{STATE_LABELS.get(state, state)}”按流程重放"
-            f"（{type(exc).__name__}: {str(exc)[:120]}）")
+        return f"第 {ev.seq} 条记录（{label}）不是登记，案件缺少起点"
+    if isinstance(exc, ValueError) and str(exc).startswith("no transition"):
+        why = "办理流程中没有从该状态出发的这一步"
+    elif isinstance(exc, KeyError):
+        why = f"记录缺少必要的数据（{exc}）"
+    else:
+        why = f"记录的数据有误（{type(exc).__name__}）"
+    return f"第 {ev.seq} 条记录（{label}）不能从状态“{STATE_LABELS.get(state, state)}”按流程重放：{why}"

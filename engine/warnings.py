@@ -61,10 +61,6 @@ CLOCK_SHORT = {
 _WEEKDAYS = "一二三四五六日"
 
 
-class WarningsError(OgiError):
-    code = "warnings"
-
-
 class AlreadyRunning(OgiError):
     code = "already_running"
 
@@ -817,14 +813,13 @@ def _stale_reason(s, cfg: Config, cal, case, w) -> str | None:
     return None
 
 
-def _view(s, cfg: Config, case, w, recipients: list[str]) -> WarningView:
+def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
     from ..states.machine import STATE_LABELS, CaseState
     from . import clocks as clk
     from .masking import mask_name
     from .models import Applicant
 
     ap = s.get(Applicant, case.applicant_id)
-    ch = channel_settings(cfg)
 
     def who(login: str) -> str:
         u = cfg.users.get(login)
@@ -846,7 +841,7 @@ def _view(s, cfg: Config, case, w, recipients: list[str]) -> WarningView:
 
 
 def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
-               transports: dict[str, Transport] | None = None, url: str | None = None, limit: int = 1000) -> dict:
+               transports: dict[str, Transport] | None = None, url: str | None = None, batch: int = 500) -> dict:
     """Deliver every due delivery once. `now` is injected (tests, replays); naive = Shanghai time.
 
     Per (warning, channel, address) group: claim the rows (a lease, so two senders never send
@@ -868,23 +863,29 @@ def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
     transports = default_transports(ch) if own else transports
     res = {"now": (now if now.tzinfo else now.replace(tzinfo=SHANGHAI)).isoformat(), "due": 0, "sent": 0,
            "messages": 0, "failed": 0, "cancelled": 0, "errors": []}
+    seen: set[int] = set()
+    down: dict[tuple, str] = {}
     try:
         with read_session(url) as s:
-            rows = s.exec(sm_select(WarningDelivery).where(
-                WarningDelivery.status.in_(OPEN_STATUSES),
-                or_(WarningDelivery.next_attempt_at.is_(None), WarningDelivery.next_attempt_at <= now_utc),
-            ).order_by(WarningDelivery.id).limit(limit)).all()
             cal = load_calendar(s)
-        res["due"] = len(rows)
-        groups: dict[tuple, list] = {}
-        for d in rows:
-            addr, err = _address(d.channel, d.recipient, cfg, ch)
-            if not err and d.channel not in transports:
-                err = f"没有 {d.channel} 发送渠道"
-            groups.setdefault((d.warning_id, d.channel, addr, err), []).append(d)
-        down: dict[tuple, str] = {}
-        for (wid, channel, addr, err), ds in groups.items():
-            _deliver(wid, channel, addr, err, ds, cfg, ch, cal, transports, down, now, now_utc, url, res)
+        while True:  # batches until nothing is due: every handled row leaves the due set
+            with read_session(url) as s:
+                rows = [d for d in s.exec(sm_select(WarningDelivery).where(
+                    WarningDelivery.status.in_(OPEN_STATUSES),
+                    or_(WarningDelivery.next_attempt_at.is_(None), WarningDelivery.next_attempt_at <= now_utc),
+                ).order_by(WarningDelivery.id).limit(batch)).all() if d.id not in seen]
+            if not rows:
+                break
+            seen.update(d.id for d in rows)
+            res["due"] += len(rows)
+            groups: dict[tuple, list] = {}
+            for d in rows:
+                addr, err = _address(d.channel, d.recipient, cfg, ch)
+                if not err and d.channel not in transports:
+                    err = f"没有 {d.channel} 发送渠道"
+                groups.setdefault((d.warning_id, d.channel, addr, err), []).append(d)
+            for (wid, channel, addr, err), ds in groups.items():
+                _deliver(wid, channel, addr, err, ds, cfg, ch, cal, transports, down, now, now_utc, url, res)
     finally:
         if own:
             for t in transports.values():
@@ -918,7 +919,7 @@ def _deliver(wid, channel, addr, err, ds, cfg, ch, cal, transports, down, now, n
             res["cancelled"] += len(claimed)
             return
         recipients = [d.recipient for d in ds if d.id in claimed]
-        view = _view(s, cfg, case, w, recipients)
+        view = _view(s, cfg, ch, case, w)
         attempts = dict(conn.execute(select(DELIVERY.c.id, DELIVERY.c.attempts).where(DELIVERY.c.id.in_(claimed))).all())
         meta = {"case": case.number, "case_id": case.id, "clock": w.clock, "level": w.level, "due_on": w.due_on}
     error = err

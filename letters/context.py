@@ -170,7 +170,7 @@ def required_fields(ctx: LetterContext) -> tuple[str, ...]:
             req.append("already_public_where")
     if ctx.kind.needs_remedy:
         req.append("agency.review_body")  # 行政复议法第二十条
-        if not (o is not None and o.family is Family.WITHHOLD):
+        if not (ctx.kind is LetterKind.REPLY and o is not None and o.family is Family.WITHHOLD):
             req.append("agency.court")    # 行政诉讼法第四十六条; withholding: review first
     return tuple(dict.fromkeys(req))
 

@@ -2,6 +2,12 @@
 
 `to_pdf` is the only place that imports weasyprint: the import costs ~0.4 s that other
 commands must not pay. Fonts are the system's Noto CJK files under a private family name.
+
+GB/T 9704-2012 7.3.5.4: when the space left cannot hold the seal and the date, adjust the line
+spacing; never a page with only the signature. letter.css keeps the signature with the last
+body lines; `to_pdf` lays the letter out on the 22-line grid and, when it spills a few lines
+onto a page of their own, lays it out again at 23, 24, 25 lines a page (the CSS variable
+--line) and keeps the first that needs one page fewer. Same HTML, same layout, same bytes.
 """
 from __future__ import annotations
 
@@ -34,6 +40,20 @@ FALLBACK_FACE = ("Noto Sans CJK SC", "Regular", "NotoSansCJK-Regular.ttc")  # na
 FONT_FAMILY = "OGI Serif"
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
              "/usr/share/fonts/google-noto-cjk", "/usr/share/fonts/opentype/noto-cjk")
+
+# GB/T 9704's grid is 22 lines of 28 characters. 7.3.5.4 lets a letter whose seal and date do
+# not fit tighten its line and character spacing instead; these steps are tried loosest first:
+# (lines a page, characters a line, letter.css --line, letter-spacing). The last one is the
+# readable minimum: 16 pt type on a 25.5 pt pitch (1.6 times), glyphs 0.92 em apart.
+GRID = (22, 28)
+FIT_STEPS = (
+    (23, 28, "27.72pt", "-0.22pt"),
+    (24, 28, "26.57pt", "-0.22pt"),
+    (25, 28, "25.51pt", "-0.22pt"),
+    (25, 29, "25.51pt", "-0.76pt"),
+    (25, 30, "25.51pt", "-1.27pt"),
+)
+MAX_SPILL_LINES = 6  # a longer spill (in lines of the 22-line grid) keeps its own page
 
 _CN_DIGITS = "〇一二三四五六七八九"
 
@@ -201,6 +221,8 @@ class _Renderer:
         self.font_config = FontConfiguration()
         self.stylesheets = [CSS(string=font_face_css(), font_config=self.font_config),
                             CSS(filename=str(STYLESHEET), font_config=self.font_config)]
+        self.step_sheets = {step[:2]: CSS(string=f":root {{ --line: {step[2]}; letter-spacing: {step[3]}; }}",
+                                          font_config=self.font_config) for step in FIT_STEPS}
 
     @classmethod
     def get(cls) -> _Renderer:
@@ -208,11 +230,72 @@ class _Renderer:
             cls._instance = cls()
         return cls._instance
 
+    def layout(self, html: str, step: tuple[int, int] = GRID):
+        sheets = self.stylesheets + ([self.step_sheets[step]] if step != GRID else [])
+        return self.HTML(string=html, base_url=str(HERE)).render(stylesheets=sheets, font_config=self.font_config)
+
+    def fit(self, html: str):
+        """The layout on the 22 x 28 grid, or the first tighter one that saves a page (7.3.5.4)."""
+        document = self.layout(html)
+        pages = len(document.pages)
+        for step in steps_to_try(document):
+            tighter = self.layout(html, step)
+            if len(tighter.pages) < pages:
+                return tighter
+        return document
+
     def pdf(self, html: str) -> bytes:
-        document = self.HTML(string=html, base_url=str(HERE)).render(
-            stylesheets=self.stylesheets, font_config=self.font_config)
         # No /CreationDate unless the HTML names one; the file ID is a hash of the content.
-        return document.write_pdf(pdf_identifier=True)
+        return self.fit(html).write_pdf(pdf_identifier=True)
+
+
+def _used_height(page) -> float:
+    """How far down its text block a laid-out page is filled (CSS px): the last line or cell."""
+    box = page._page_box  # WeasyPrint's layout tree; split boxes extend to the page bottom,
+    bottom = top = box.content_box_y()  # so only lines and table cells are measured
+    stack = list(box.children[:1])      # the root box; the rest are margin boxes (page numbers)
+    while stack:
+        b = stack.pop()
+        kind = type(b).__name__
+        if kind == "LineBox":
+            bottom = max(bottom, b.position_y + b.height)
+            continue
+        if kind == "TableCellBox":
+            bottom = max(bottom, b.border_box_y() + b.border_height())
+        stack.extend(getattr(b, "children", ()))
+    return bottom - top
+
+
+def _shrink(step: tuple[int, int]) -> float:
+    """Roughly how much of its 22 x 28 height a letter takes at `step`: every vertical space
+    scales with the pitch; about three quarters of the lines are running text that also gets
+    shorter with more characters a line (the rest: title, addressee, signature, short lines)."""
+    lines, chars = step
+    return GRID[0] / lines * (0.25 + 0.75 * GRID[1] / chars)
+
+
+def steps_to_try(document) -> list[tuple[int, int]]:
+    """The tighter steps worth laying out for a letter that spills a little onto its last page.
+
+    The content is measured as the filled height of every page (the blank a page break leaves
+    is not content). From the first step whose estimate fits on one page fewer, every further
+    step is tried; the caller keeps the first that really saves the page."""
+    pages = len(document.pages)
+    if pages < 2:
+        return []
+    steps = [step[:2] for step in FIT_STEPS]
+    try:
+        block = document.pages[0]._page_box.height
+        used = sum(_used_height(p) for p in document.pages)
+    except (AttributeError, IndexError, TypeError):  # WeasyPrint's internals changed: try all
+        return steps if pages == 2 else []
+    line = block / GRID[0]
+    room = block * (pages - 1)
+    if used - room > MAX_SPILL_LINES * line:
+        return []
+    tolerance = line / 2
+    first = next((i for i, step in enumerate(steps) if used * _shrink(step) <= room + tolerance), None)
+    return [] if first is None else steps[first:]
 
 
 def to_pdf(html: str) -> bytes:

@@ -15,24 +15,42 @@ def no_letters(monkeypatch) -> None:
     monkeypatch.setattr(api, "after_commit", lambda case_id: [])
 
 
+def _d(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def register(ogi, received: str, name: str = "张三", kind: str = "natural", description: str = "某道路改造工程立项批复",
-             *extra: str) -> int:
-    r = ogi.json("case", "register", "--applicant", name, "--applicant-type", kind, "--channel", "in_person",
-                 "--received", received, "--description", description, *extra)
-    return r["id"]
+             consent: bool = False, user: str = "li") -> int:
+    """Register through the engine's front door (the function `ogi case register` calls):
+    seeding through Typer would rebuild the whole command tree on every call."""
+    import os
+
+    from ogi.engine import api
+    from ogi.engine.cases import Registration
+
+    os.environ["OGI_USER"] = user
+    reg = Registration(applicant=name, applicant_type=kind, channel="in_person", received=_d(received),
+                       description=description, electronic_consent=consent)
+    return api.register_case(user, reg)["id"]
 
 
-def answer(ogi, cid: int, *, accept: str, propose: str, deliver: str, outcome: str = "disclose",
-           reason: str = "", method: str = "direct", approve: str | None = None, extra: tuple = ()) -> None:
+def step(ogi, cid: int, action: str, date: str | None, user: str = "li", reason: str = "", **params) -> dict:
+    """One step through the engine's front door, with the parameters the CLI would pass."""
+    from ogi.engine import api
+    from ogi.states.machine import Trigger
+
+    return api.step(user, str(cid), Trigger(action), _d(date), params, reason)
+
+
+def answer(ogi, cid: int, *, accept: str | None, propose: str, deliver: str, outcome: str = "disclose",
+           reason: str = "", method: str = "direct", approve: str | None = None, **extra) -> None:
     """Accept -> propose -> decide -> approve (wang) -> deliver."""
-    ogi.ok("case", "accept", cid, "--date", accept)
-    args = ["case", "propose", cid, "--outcome", outcome, "--date", propose, *extra]
-    if reason:
-        args += ["--reason", reason]
-    ogi.ok(*args)
-    ogi.ok("case", "decide", cid, "--date", propose)
-    ogi.ok("case", "approve", cid, "--date", approve or propose, user="wang")
-    ogi.ok("case", "deliver", cid, "--method", method, "--date", deliver)
+    if accept:
+        step(ogi, cid, "accept", accept)
+    step(ogi, cid, "propose", propose, reason=reason, outcome=outcome, **extra)
+    step(ogi, cid, "decide", propose)
+    step(ogi, cid, "approve", approve or propose, user="wang")
+    step(ogi, cid, "deliver", deliver, method=method)
 
 
 def import_event(case_id: int, action: str, effective_on: str | dt.date | None, *, actor: str = "li",

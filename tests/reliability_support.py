@@ -48,17 +48,42 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+_COMMANDS: dict[int, object] = {}
+
+
+class _BuiltApp:
+    """Typer rebuilds the whole click command tree from the type hints on every call (~0.1 s);
+    a console-script process does that once. Here the tree is built once and reused: the same
+    commands, callbacks and error mapping in `cli.main()`, minus the rebuild."""
+
+    def __init__(self, app):
+        import typer.main
+
+        self.app = app
+        if id(app) not in _COMMANDS:
+            _COMMANDS[id(app)] = typer.main.get_command(app)
+        self.command = _COMMANDS[id(app)]
+
+    def __call__(self, *args, **kwargs):
+        return self.command(*args, **kwargs)
+
+
 def run_cli(argv: list[str], user: str | None = "li") -> CliResult:
     """`ogi ARGV` in this process (the same main() as the console script), output captured."""
-    from ogi.cli import main
+    from ogi import cli
 
     if user is not None:
         os.environ["OGI_USER"] = user
     else:
         os.environ.pop("OGI_USER", None)
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in argv])
+    original = cli.app
+    cli.app = _BuiltApp(original)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main([str(a) for a in argv])
+    finally:
+        cli.app = original
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
@@ -163,15 +188,20 @@ class Instance:
 
 # --------------------------------------------------------------------------- checks
 
+_REFLECTED: dict[str, object] = {}
+
+
 def snapshot(url: str) -> dict:
     """Every row of every table (hashed per table) plus row counts: any change shows."""
-    from sqlalchemy import MetaData, create_engine, select
+    from sqlalchemy import MetaData, select
 
     from ogi.engine.db import get_engine
 
     eng = get_engine(url)
-    md = MetaData()
-    md.reflect(bind=eng)
+    md = _REFLECTED.get(url)
+    if md is None:
+        md = _REFLECTED[url] = MetaData()
+        md.reflect(bind=eng)
     out = {}
     with eng.connect() as conn:
         for name, table in sorted(md.tables.items()):

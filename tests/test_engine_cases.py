@@ -234,7 +234,7 @@ def test_electronic_delivery_needs_consent(ogi):
 # --- refusals change nothing --------------------------------------------------------------
 
 @pytest.mark.parametrize("args, needle", [
-    (("case", "approve", "1", "--date", "2026-09-25"), "当前状态"),
+    (("case", "approve", "1", "--date", "2026-09-25", "--as", "wang"), "当前状态"),
     (("case", "accept", "999"), "没有找到案件"),
     (("case", "accept", "2026-9999"), "没有找到案件"),
     (("case", "accept", "1", "--date", "2026-02-30"), "不存在"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from legal_support import answer, import_event, no_letters, register, rule_map, sql
+from legal_support import answer, import_event, no_letters, register, rule_map, sql, step
 
 
 @pytest.fixture
@@ -23,55 +23,40 @@ def seed_clean(ogi) -> None:
     answer(ogi, c, accept="2026-09-25", propose="2026-10-09", deliver="2026-10-12")
     c = register(ogi, "2026-09-24", "某律师事务所", "legal_service")
     answer(ogi, c, accept="2026-09-25", propose="2026-10-20", deliver="2026-10-22", outcome="partial",
-           reason="其中公民身份号码属于个人隐私", method="post", extra=("--withheld", "公民身份号码"))
+           reason="其中公民身份号码属于个人隐私", method="post", withheld="公民身份号码")
     c = register(ogi, "2026-09-24", "某科技公司", "commercial")
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
-    ogi.ok("case", "consult", c, "--party", "某建设公司", "--kind", "third_party", "--date", "2026-09-28")
-    ogi.ok("case", "consultation-reply", c, "--opinion", "object", "--reason", "涉及商业秘密", "--date", "2026-10-09")
-    ogi.ok("case", "propose", c, "--outcome", "withhold_third_party", "--reason", "第三方有合理理由不同意公开", "--date", "2026-10-12")
-    ogi.ok("case", "decide", c, "--date", "2026-10-12")
-    ogi.ok("case", "approve", c, "--date", "2026-10-13", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "delegated", "--date", "2026-10-14")
+    step(ogi, c, "accept", "2026-09-25")
+    con = step(ogi, c, "consult", "2026-09-28", party="某建设公司", kind="third_party")["step"]["consultation_id"]
+    step(ogi, c, "consultation_reply", "2026-10-09", reason="涉及商业秘密", consultation_id=con, opinion="object")
+    answer(ogi, c, accept=None, propose="2026-10-12", approve="2026-10-13", deliver="2026-10-14",
+           outcome="withhold_third_party", reason="第三方有合理理由不同意公开", method="delegated")
     c = register(ogi, "2026-09-24")  # correction in time, answer clock restarts on 10-09
-    ogi.ok("case", "request-correction", c, "--items", "请写明文号", "--date", "2026-09-28")
-    ogi.ok("case", "receive-correction", c, "--date", "2026-10-09")
-    ogi.ok("case", "propose", c, "--outcome", "disclose", "--date", "2026-10-20")
-    ogi.ok("case", "decide", c, "--date", "2026-10-20")
-    ogi.ok("case", "approve", c, "--date", "2026-10-20", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "direct", "--date", "2026-10-22")
+    step(ogi, c, "request_correction", "2026-09-28", items="请写明文号")
+    step(ogi, c, "receive_correction", "2026-10-09")
+    answer(ogi, c, accept=None, propose="2026-10-20", deliver="2026-10-22")
     c = register(ogi, "2026-09-24")  # extension approved by the head before the due date
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
-    ogi.ok("case", "extend", c, "--workdays", "10", "--reason", "需调取档案", "--date", "2026-10-20", user="wang")
-    ogi.ok("case", "propose", c, "--outcome", "unable_not_held", "--date", "2026-11-05")
-    ogi.ok("case", "decide", c, "--date", "2026-11-05")
-    ogi.ok("case", "approve", c, "--date", "2026-11-05", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "direct", "--date", "2026-11-06")
-    c = register(ogi, "2026-09-24", "王五", "natural", "某道路改造工程立项批复", "--electronic-consent")
+    step(ogi, c, "accept", "2026-09-25")
+    step(ogi, c, "extend", "2026-10-20", user="wang", reason="需调取档案", workdays=10)
+    answer(ogi, c, accept=None, propose="2026-11-05", deliver="2026-11-06", outcome="unable_not_held")
+    c = register(ogi, "2026-09-24", "王五", consent=True)
     answer(ogi, c, accept="2026-09-25", propose="2026-10-09", deliver="2026-10-12", method="electronic")
     c = register(ogi, "2026-09-24")
-    ogi.ok("case", "not-handled", c, "--ground", "petition", "--date", "2026-09-28")
+    step(ogi, c, "not_handle", "2026-09-28", outcome="not_handled_petition")
     c = register(ogi, "2026-09-24")
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
-    ogi.ok("case", "withdraw", c, "--date", "2026-10-09")
+    step(ogi, c, "accept", "2026-09-25")
+    step(ogi, c, "withdraw", "2026-10-09")
     c = register(ogi, "2026-09-24", "某公益组织", "public_interest")  # public interest over an objection
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
-    ogi.ok("case", "consult", c, "--party", "某化工厂", "--kind", "third_party", "--date", "2026-09-28")
-    ogi.ok("case", "consultation-reply", c, "--opinion", "object", "--reason", "影响经营", "--date", "2026-10-09")
-    ogi.ok("case", "propose", c, "--outcome", "disclose", "--reason", "不公开可能对公共利益造成重大影响",
-           "--date", "2026-10-12")
-    ogi.ok("case", "decide", c, "--date", "2026-10-12")
-    ogi.ok("case", "approve", c, "--date", "2026-10-12", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "direct", "--date", "2026-10-14")
+    step(ogi, c, "accept", "2026-09-25")
+    con = step(ogi, c, "consult", "2026-09-28", party="某化工厂", kind="third_party")["step"]["consultation_id"]
+    step(ogi, c, "consultation_reply", "2026-10-09", reason="影响经营", consultation_id=con, opinion="object")
+    answer(ogi, c, accept=None, propose="2026-10-12", deliver="2026-10-14", reason="不公开可能对公共利益造成重大影响")
     c = register(ogi, "2026-09-24")  # fee notice and payment (the clock pauses)
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
-    ogi.ok("case", "fee-notice", c, "--basis", "per_application", "--quantity", "11", "--date", "2026-10-09")
-    ogi.ok("case", "fee-paid", c, "--date", "2026-10-15")
-    ogi.ok("case", "propose", c, "--outcome", "disclose", "--date", "2026-10-28")
-    ogi.ok("case", "decide", c, "--date", "2026-10-28")
-    ogi.ok("case", "approve", c, "--date", "2026-10-28", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "direct", "--date", "2026-10-30")
+    step(ogi, c, "accept", "2026-09-25")
+    step(ogi, c, "fee_notice", "2026-10-09", basis="per_application", quantity=11, amount=100, standard="按件")
+    step(ogi, c, "fee_paid", "2026-10-15")
+    answer(ogi, c, accept=None, propose="2026-10-28", deliver="2026-10-30")
     c = register(ogi, "2026-12-21")  # still open, due in 2027
-    ogi.ok("case", "accept", c, "--date", "2026-12-22")
+    step(ogi, c, "accept", "2026-12-22")
 
 
 def test_clean_data_set_has_no_findings(fast):
@@ -94,30 +79,28 @@ def _reply_letter_id(ogi, cid: int) -> tuple[int, str]:
 def seed_defects(ogi) -> dict[int, set[str]]:
     """Each case carries one planted defect; returns case id -> the rules that must fire."""
     expected: dict[int, set[str]] = {}
-    c = register(ogi, "2026-09-24")  # correction notice on 10-13, due 10-12
-    ogi.ok("case", "request-correction", c, "--items", "请写明文号", "--date", "2026-10-13")
+    c = register(ogi, "2026-09-24")  # correction notice on 10-13, due 10-12 (the guard only warns)
+    step(ogi, c, "request_correction", "2026-10-13", items="请写明文号")
     expected[c] = {"correction_notice_late"}
     c = register(ogi, "2026-09-24")  # delivered 10-30, due 10-29
     answer(ogi, c, accept="2026-09-25", propose="2026-10-28", deliver="2026-10-30")
     expected[c] = {"answer_late"}
     c = register(ogi, "2026-09-24")  # extension by a clerk (no head), no extension notice
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
+    step(ogi, c, "accept", "2026-09-25")
     import_event(c, "extend", "2026-10-20", actor="li", reason="需调取档案", data={"workdays": 10})
-    for step in (("propose", "--outcome", "disclose", "--date", "2026-11-05"), ("decide", "--date", "2026-11-05")):
-        ogi.ok("case", step[0], c, *step[1:])
-    ogi.ok("case", "approve", c, "--date", "2026-11-05", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "direct", "--date", "2026-11-06")
+    answer(ogi, c, accept=None, propose="2026-11-05", deliver="2026-11-06")
     expected[c] = {"extension_unapproved"}
     c = register(ogi, "2026-09-24")  # extension by the head, but after the due date (imported)
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
+    step(ogi, c, "accept", "2026-09-25")
     import_event(c, "extend", "2026-10-30", actor="wang", reason="需调取档案", data={"workdays": 10})
+    answer(ogi, c, accept=None, propose="2026-11-05", deliver="2026-11-06")
     expected[c] = {"extension_unapproved"}
     c = register(ogi, "2026-09-24")  # 不予公开 without any reason (imported proposal)
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
+    step(ogi, c, "accept", "2026-09-25")
     import_event(c, "propose", "2026-10-09", data={"outcome": "withhold_internal"})
-    ogi.ok("case", "decide", c, "--date", "2026-10-09")
-    ogi.ok("case", "approve", c, "--date", "2026-10-09", user="wang")
-    ogi.ok("case", "deliver", c, "--method", "direct", "--date", "2026-10-12")
+    step(ogi, c, "decide", "2026-10-09")
+    step(ogi, c, "approve", "2026-10-09", user="wang")
+    step(ogi, c, "deliver", "2026-10-12", method="direct")
     expected[c] = {"refusal_without_ground"}
     c = register(ogi, "2026-09-24")  # the reply letter record is gone
     answer(ogi, c, accept="2026-09-25", propose="2026-10-09", deliver="2026-10-12")
@@ -133,28 +116,27 @@ def seed_defects(ogi) -> dict[int, set[str]]:
     answer(ogi, c, accept="2026-09-25", propose="2026-10-09", deliver="2026-10-12", outcome="withhold_third_party",
            reason="涉及第三方商业秘密")
     expected[c] = {"third_party_not_consulted"}
-    for method_data, ok_rule in (({"method": "electronic"}, "delivery_method_not_allowed"),
-                                 ({"method": "post", "carrier": "顺丰速运"}, "delivery_method_not_allowed")):
-        c = register(ogi, "2026-09-24")  # no consent to electronic delivery / a courier instead of the post
-        ogi.ok("case", "accept", c, "--date", "2026-09-25")
-        ogi.ok("case", "propose", c, "--outcome", "disclose", "--date", "2026-10-09")
-        ogi.ok("case", "decide", c, "--date", "2026-10-09")
-        ogi.ok("case", "approve", c, "--date", "2026-10-09", user="wang")
-        import_event(c, "deliver", "2026-10-12", data=method_data)
-        expected[c] = {ok_rule}
+    for data in ({"method": "electronic"}, {"method": "post", "carrier": "顺丰速运"}, {"method": "post", "cash_on_delivery": True}):
+        c = register(ogi, "2026-09-24")  # no consent to electronic delivery / a courier / cash on delivery
+        step(ogi, c, "accept", "2026-09-25")
+        step(ogi, c, "propose", "2026-10-09", outcome="disclose")
+        step(ogi, c, "decide", "2026-10-09")
+        step(ogi, c, "approve", "2026-10-09", user="wang")
+        import_event(c, "deliver", "2026-10-12", data=data)
+        expected[c] = {"delivery_method_not_allowed"}
     c = register(ogi, "2026-09-24")  # delivered, no delivery date
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
-    ogi.ok("case", "propose", c, "--outcome", "disclose", "--date", "2026-10-09")
-    ogi.ok("case", "decide", c, "--date", "2026-10-09")
-    ogi.ok("case", "approve", c, "--date", "2026-10-09", user="wang")
+    step(ogi, c, "accept", "2026-09-25")
+    step(ogi, c, "propose", "2026-10-09", outcome="disclose")
+    step(ogi, c, "decide", "2026-10-09")
+    step(ogi, c, "approve", "2026-10-09", user="wang")
     import_event(c, "deliver", None, data={"method": "direct"})
     expected[c] = {"delivered_without_date"}
     c = register(ogi, "2026-09-24")  # accepted, never answered: overdue as of 2026-12-31
-    ogi.ok("case", "accept", c, "--date", "2026-09-25")
+    step(ogi, c, "accept", "2026-09-25")
     expected[c] = {"answer_overdue"}
     c = register(ogi, "2026-09-24")  # a second correction notice (imported), late as well
-    ogi.ok("case", "request-correction", c, "--items", "请写明文号", "--date", "2026-09-28")
-    ogi.ok("case", "receive-correction", c, "--date", "2026-10-09")
+    step(ogi, c, "request_correction", "2026-09-28", items="请写明文号")
+    step(ogi, c, "receive_correction", "2026-10-09")
     import_event(c, "request_correction", "2026-10-20", data={"items": "请写明年份"})
     expected[c] = {"correction_not_once", "correction_notice_late"}
     c = register(ogi, "2026-12-21")  # a delivery straight from registration cannot be replayed

@@ -200,6 +200,13 @@ def test_kind_content(name, needles):
         assert flat(needle) in html, needle
 
 
+def test_third_party_remedy_is_never_review_first():
+    # the engine passes the case outcome; the third party's own remedy is review or lawsuit
+    ctx = dataclasses.replace(KIND_SAMPLES["third-party-notice"], outcome="partial")
+    html = flat(render_html(ctx))
+    assert "第二十三条" not in html and "六个月内向示例市铁路运输法院提起行政诉讼" in html
+
+
 def test_provisional_note_and_cc():
     html = render_html(dataclasses.replace(KIND_SAMPLES["receipt"], provisional=True, cc=("示例市政务公开办",)))
     assert "节假日安排尚未公布" in html and "抄送：示例市政务公开办。" in html

@@ -228,3 +228,31 @@ def test_transport_seam_with_the_in_repo_fake(ogi_sqlite, calendar, monkeypatch)
     assert send_round(T0 + dt.timedelta(seconds=10), transports={"email": up})["due"] == 0
     assert send_round(T0 + dt.timedelta(seconds=60), transports={"email": up})["sent"] == 1
     assert [addr for addr, _ in up.sent] == ["li@example.gov.cn"]
+
+
+def test_sender_crash_after_claim_resends_once_after_the_lease(ogi_sqlite, calendar, monkeypatch):
+    """A sender killed mid-delivery leaves its rows claimed (a 10-minute lease): nobody sends
+    them meanwhile, and the first round after the lease delivers each exactly once."""
+    from ogi.engine.warnings import MemoryTransport, send_round
+
+    class Crash(BaseException):
+        pass
+
+    class Dying(MemoryTransport):
+        def send(self, address, message):
+            raise Crash()
+
+    ogi = ogi_sqlite
+    write_config(ogi, monkeypatch, smtp_port=free_port())
+    accepted_case(ogi, calendar, 3)
+    accepted_case(ogi, calendar, 2)
+    ogi.ok("warnings", "sweep", "--as-of", AS_OF.isoformat())
+    with pytest.raises(Crash):
+        send_round(T0, transports={"email": Dying("email")})
+    up = MemoryTransport("email")
+    first = send_round(T0 + dt.timedelta(minutes=5), transports={"email": up})
+    assert first["sent"] == 1 and len(up.sent) == 1  # the other warning was never claimed
+    assert send_round(T0 + dt.timedelta(minutes=9), transports={"email": up})["due"] == 0
+    assert send_round(T0 + dt.timedelta(minutes=11), transports={"email": up})["sent"] == 1
+    assert send_round(T0 + dt.timedelta(days=1), transports={"email": up})["due"] == 0
+    assert len(up.sent) == 2 and len({m.subject for _, m in up.sent}) == 2

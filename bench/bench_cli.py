@@ -1,0 +1,123 @@
+"""CLI start-up: wall time of `ogi case show ID` vs `python -c "import sqlite3"`.
+
+    .venv/bin/python bench/bench_cli.py [--runs 15]
+
+Both run as subprocesses, interleaved, N times each; the figure is the ratio of the medians
+(target <= 4x). The installed console script `.venv/bin/ogi` is used, on a fresh SQLite
+instance holding one case with a few steps. Byte code is compiled first (`compileall`), as a
+normal install has it: with PYTHONDONTWRITEBYTECODE set (as on these machines) every run would
+otherwise recompile ogi's own modules.
+
+Also printed: the same ratio for `case show --json`, `case list` and `ogi --help`; which heavy
+packages a read command loads (weasyprint, apscheduler and alembic must not); and the biggest
+imports by `python -X importtime` (cumulative, in ms, of one run).
+"""
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, header, median  # noqa: E402
+
+VENV_BIN = ROOT / ".venv" / "bin"
+PACKAGE_DIRS = ("calendars", "commands", "engine", "states", "letters")
+HEAVY = ("weasyprint", "apscheduler", "alembic", "sqlalchemy", "sqlmodel", "pydantic", "typer", "rich",
+         "jinja2", "psycopg", "transitions")
+
+
+def compile_bytecode() -> None:
+    for d in PACKAGE_DIRS:
+        compileall.compile_dir(str(ROOT / d), quiet=1, maxlevels=2)
+    for f in ("cli.py", "__init__.py"):
+        compileall.compile_file(str(ROOT / f), quiet=1)
+
+
+def wall(cmd: list[str], env: dict) -> float:
+    t = time.perf_counter()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr.decode()}")
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    header("bench_cli", f"median of {args.runs} subprocess runs each, interleaved")
+    compile_bytecode()
+
+    home = Path(tempfile.mkdtemp(prefix="ogi-bench-cli-"))
+    env = {**os.environ, "OGI_HOME": str(home), "OGI_USER": "li", "OGI_TODAY": "2026-12-31"}
+    env.pop("OGI_DATABASE_URL", None)
+    env.pop("OGI_CONFIG", None)
+    ogi = str(VENV_BIN / "ogi")
+    python = str(VENV_BIN / "python")
+    try:
+        for cmd in (["init"],
+                    ["case", "register", "--applicant", "张三", "--applicant-type", "natural", "--channel",
+                     "in_person", "--received", "2026-09-24", "--description", "某道路改造工程立项批复"],
+                    ["case", "accept", "1", "--date", "2026-09-25"],
+                    ["case", "consult", "1", "--party", "某公司", "--kind", "third_party", "--date", "2026-09-28"]):
+            subprocess.run([ogi, *cmd], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        baseline = [python, "-c", "import sqlite3"]
+        commands = {
+            "ogi case show 1": [ogi, "case", "show", "1"],
+            "ogi case show 1 --json": [ogi, "case", "show", "1", "--json"],
+            "ogi case list": [ogi, "case", "list"],
+            "ogi --help": [ogi, "--help"],
+        }
+        for cmd in (baseline, *commands.values()):  # warm the page cache
+            wall(cmd, env)
+        times: dict[str, list[float]] = {"baseline": [], **{k: [] for k in commands}}
+        for _ in range(args.runs):
+            for name, cmd in (("baseline", baseline), *commands.items()):
+                times[name].append(wall(cmd, env))
+        base = median(times["baseline"])
+        print()
+        label = 'x python -c "import sqlite3"'
+        print(f"{'command':<26}{label:>30}")
+        for name in commands:
+            ratio = median(times[name]) / base
+            mark = f"   (target <= 4x: {'met' if ratio <= 4 else 'MISSED'})" if name == "ogi case show 1" else ""
+            print(f"{name:<26}{ratio:>29.1f}x{mark}")
+        show_ratio = median(times["ogi case show 1"]) / base
+        print(f"(this run only: baseline median {base * 1000:.0f} ms)")
+
+        probe = ("import sys, io, contextlib\nfrom ogi.cli import main\n"
+                 "with contextlib.redirect_stdout(io.StringIO()): main(['case', 'show', '1'])\n"
+                 f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+        loaded = subprocess.run([python, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        print()
+        print(f"packages loaded by `case show`: {loaded.stdout.strip()}")
+        for m in ("weasyprint", "apscheduler", "alembic"):
+            assert m not in loaded.stdout.split(), f"{m} is imported by a read command"
+
+        imp = subprocess.run([python, "-X", "importtime", "-c", probe], env=env, capture_output=True, text=True)
+        rows = []
+        for line in imp.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+            if m and len(m.group(3)) <= 2:  # top-level and first-level imports
+                rows.append((int(m.group(2)), len(m.group(3)) // 2, m.group(4)))
+        total = sum(us for us, depth, _ in rows if depth == 0)
+        print(f"-X importtime (one run, inflated by the tracing itself): {total / 1000:.0f} ms of imports; biggest:")
+        for us, depth, name in sorted(rows, reverse=True)[:12]:
+            print(f"   {us / 1000:7.1f} ms  {'  ' * depth}{name}")
+        print(f"RESULT bench_cli show_ratio={show_ratio:.1f}x target=4x {'OK' if show_ratio <= 4 else 'MISSED'}")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

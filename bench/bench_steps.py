@@ -1,0 +1,315 @@
+"""Full case lifecycles per second through the engine vs a raw driver loop doing the same writes.
+
+    .venv/bin/python bench/bench_steps.py [--cases 150] [--backend sqlite|postgres|both]
+
+A lifecycle is six use cases, one transaction each, as the clerks run them: register, accept,
+propose (disclose), decide, approve (by a reviewer), deliver (by post). Two engine paths:
+
+  engine   what the brief names: per step `with write_session()`: load_config, resolve_actor,
+           load_calendar(session), cases.register / cases.run_step (letter numbers allocated,
+           letters not rendered).
+  api      engine/api.py register_case / step, exactly what `ogi case ...` calls (adds the
+           case_summary the CLI prints), with the post-commit letter rendering switched off.
+
+Baseline: a raw driver loop (sqlite3 with the same pragmas as ogi: WAL, synchronous=NORMAL,
+foreign keys, BEGIN IMMEDIATE; or psycopg) doing, per lifecycle, the same number of
+transactions and of row writes (INSERTs and UPDATEs, counted on the engine's own connection
+while one lifecycle runs) into tables of the same shape. Engine and raw batches run interleaved
+so both see the same machine load; the figure is the ratio of their rates (target >= 0.5).
+
+PostgreSQL: 127.0.0.1:5432 database `test`, a fresh schema per run (search_path in the URL),
+dropped afterwards.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import header  # noqa: E402
+
+PG_BASE = os.environ.get("OGI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BATCH = 10
+PAYLOAD = "某道路改造工程立项批复及相关规划许可文件" * 4
+
+
+# --------------------------------------------------------------------------- the engine side
+
+def lifecycle_engine(i: int) -> None:
+    from ogi.engine.calendar_store import load_calendar
+    from ogi.engine.cases import Registration, register, run_step
+    from ogi.engine.config import load_config
+    from ogi.engine.db import write_session
+    from ogi.engine.identity import resolve_actor, today
+    from ogi.states.machine import Trigger
+
+    def txn(login, fn):
+        cfg = load_config()
+        actor = resolve_actor(cfg, login)
+        with write_session() as s:
+            return fn(s, cfg, load_calendar(s), actor)
+
+    reg = Registration(applicant=f"张三{i}", applicant_type="natural", channel="in_person",
+                       received=dt.date(2026, 3, 2), description=PAYLOAD, phone="13800000000")
+    case_id = txn("li", lambda s, cfg, cal, a: register(s, cfg, cal, a, reg).id)
+    now = today()
+    for login, trig, day, params in STEPS:
+        txn(login, lambda s, cfg, cal, a: run_step(s, cfg, cal, a, case_id, trig, day, now, params))
+
+
+def lifecycle_api(i: int) -> None:
+    from ogi.engine import api
+    from ogi.engine.cases import Registration
+
+    reg = Registration(applicant=f"张三{i}", applicant_type="natural", channel="in_person",
+                       received=dt.date(2026, 3, 2), description=PAYLOAD, phone="13800000000")
+    ref = str(api.register_case("li", reg)["id"])
+    for login, trig, day, params in STEPS:
+        api.step(login, ref, trig, day, params)
+
+
+def _steps():
+    from ogi.states.machine import Trigger
+
+    return [
+        ("li", Trigger.ACCEPT, dt.date(2026, 3, 3), {}),
+        ("li", Trigger.PROPOSE, dt.date(2026, 3, 10), {"outcome": "disclose"}),
+        ("li", Trigger.DECIDE, dt.date(2026, 3, 11), {}),
+        ("wang", Trigger.APPROVE, dt.date(2026, 3, 12), {}),
+        ("li", Trigger.DELIVER, dt.date(2026, 3, 13), {"method": "post"}),
+    ]
+
+
+STEPS: list = []
+
+
+def count_writes(fn) -> list[tuple[int, int]]:
+    """(inserts, updates) per transaction while fn() runs, seen on the engine's connection."""
+    from sqlalchemy import event
+
+    from ogi.engine.db import get_engine
+
+    engine = get_engine()
+    txns: list[list[int]] = []
+
+    def on_begin(conn):
+        txns.append([0, 0])
+
+    def on_exec(conn, cursor, statement, params, context, executemany):
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb == "INSERT":
+            txns[-1][0] += len(params) if executemany else 1
+        elif verb in ("UPDATE", "DELETE"):
+            txns[-1][1] += len(params) if executemany else 1
+
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "before_cursor_execute", on_exec)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine, "before_cursor_execute", on_exec)
+    return [tuple(t) for t in txns if t != [0, 0]]
+
+
+# --------------------------------------------------------------------------- the raw side
+
+RAW_SCHEMA = [
+    "CREATE TABLE raw_case (id INTEGER PRIMARY KEY, number TEXT UNIQUE, state TEXT NOT NULL, "
+    "next_due TEXT, version INTEGER NOT NULL DEFAULT 1, description TEXT NOT NULL)",
+    "CREATE TABLE raw_row (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES raw_case(id), "
+    "seq INTEGER NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX ix_raw_row_case ON raw_row (case_id)",
+]
+
+
+class RawSqlite:
+    def __init__(self, path: Path):
+        import sqlite3
+
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=15)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=15000"):
+            self.db.execute(f"PRAGMA {pragma}")
+        for sql in RAW_SCHEMA:
+            self.db.execute(sql)
+        self.n = 0
+
+    def lifecycle(self, plan: list[tuple[int, int]]) -> None:
+        db = self.db
+        self.n += 1
+        case_id = None
+        for inserts, updates in plan:
+            db.execute("BEGIN IMMEDIATE")
+            for k in range(inserts):
+                if case_id is None:
+                    case_id = db.execute("INSERT INTO raw_case (number, state, description) VALUES (?, ?, ?)",
+                                         (f"2026-{self.n:05d}", "registered", PAYLOAD)).lastrowid
+                else:
+                    db.execute("INSERT INTO raw_row (case_id, seq, kind, data, hash) VALUES (?, ?, ?, ?, ?)",
+                               (case_id, k, "event", PAYLOAD, "0" * 64))
+            for _ in range(updates):
+                db.execute("UPDATE raw_case SET state = ?, version = version + 1 WHERE id = ?", ("processing", case_id))
+            db.execute("COMMIT")
+
+    def close(self):
+        self.db.close()
+
+
+class RawPostgres:
+    def __init__(self, schema: str):
+        import psycopg
+
+        self.db = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
+                                  options=f"-csearch_path={schema}", autocommit=True)
+        for sql in RAW_SCHEMA:
+            self.db.execute(sql.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY"))
+        self.n = 0
+
+    def lifecycle(self, plan: list[tuple[int, int]]) -> None:
+        db = self.db
+        self.n += 1
+        case_id = None
+        for inserts, updates in plan:
+            with db.transaction():
+                for k in range(inserts):
+                    if case_id is None:
+                        case_id = db.execute(
+                            "INSERT INTO raw_case (number, state, description) VALUES (%s, %s, %s) RETURNING id",
+                            (f"2026-{self.n:05d}", "registered", PAYLOAD)).fetchone()[0]
+                    else:
+                        db.execute("INSERT INTO raw_row (case_id, seq, kind, data, hash) VALUES (%s, %s, %s, %s, %s)",
+                                   (case_id, k, "event", PAYLOAD, "0" * 64))
+                for _ in range(updates):
+                    db.execute("UPDATE raw_case SET state = %s, version = version + 1 WHERE id = %s",
+                               ("processing", case_id))
+
+    def close(self):
+        self.db.close()
+
+
+# --------------------------------------------------------------------------- running
+
+def race(cases: int, engine_fn, raw, plan, start: int) -> tuple[float, float]:
+    """Engine and raw lifecycles in interleaved batches; returns (engine seconds, raw seconds)."""
+    t_engine = t_raw = 0.0
+    i = start
+    for _ in range(0, cases, BATCH):
+        t = time.perf_counter()
+        for _ in range(BATCH):
+            engine_fn(i)
+            i += 1
+        t_engine += time.perf_counter() - t
+        t = time.perf_counter()
+        for _ in range(BATCH):
+            raw.lifecycle(plan)
+        t_raw += time.perf_counter() - t
+    return t_engine, t_raw
+
+
+def run_backend(backend: str, cases: int) -> list[dict]:
+    home = Path(tempfile.mkdtemp(prefix="ogi-bench-steps-"))
+    os.environ.update(OGI_HOME=str(home), OGI_TODAY="2026-12-31", OGI_USER="li")
+    os.environ.pop("OGI_CONFIG", None)
+    schema = None
+    if backend == "postgres":
+        from sqlalchemy import create_engine, text
+
+        schema = "ogi_bench_" + secrets.token_hex(5)
+        admin = create_engine(PG_BASE)
+        with admin.begin() as c:
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+        os.environ["OGI_DATABASE_URL"] = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    else:
+        os.environ.pop("OGI_DATABASE_URL", None)
+    raw = None
+    try:
+        from ogi.engine import api
+        from ogi.engine.config import DEFAULT_CONFIG, config_path
+        from ogi.engine.db import database_url, get_engine
+        from ogi.engine.schema import upgrade
+
+        config_path().parent.mkdir(parents=True, exist_ok=True)
+        config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
+        upgrade(database_url())
+        api.after_commit = lambda case_id: []  # letters rendering disabled (bench_letters measures it)
+        raw = RawSqlite(home / "raw.db") if backend == "sqlite" else RawPostgres(schema)
+
+        for i in range(3):  # warm-up: imports, statement caches, the compiled calendar
+            lifecycle_engine(10_000 + i)
+            lifecycle_api(20_000 + i)
+        plan = count_writes(lambda: lifecycle_engine(30_000))
+        plan_api = count_writes(lambda: lifecycle_api(30_001))
+        assert plan == plan_api, (plan, plan_api)
+        for _ in range(3):
+            raw.lifecycle(plan)
+
+        out = []
+        for name, fn, start in (("engine", lifecycle_engine, 0), ("api", lifecycle_api, 100_000)):
+            t_engine, t_raw = race(cases, fn, raw, plan, start)
+            n = (cases + BATCH - 1) // BATCH * BATCH
+            out.append({"backend": backend, "path": name, "lifecycles": n,
+                        "ratio": (n / t_engine) / (n / t_raw),
+                        "engine_ms_per_lifecycle": t_engine / n * 1000, "raw_ms_per_lifecycle": t_raw / n * 1000})
+        with get_engine().connect() as c:
+            from sqlalchemy import text
+
+            closed = c.execute(text("SELECT COUNT(*) FROM cases WHERE state = 'answered'")).scalar()
+        assert closed >= 2 * cases, closed
+        out[0]["plan"] = plan
+        return out
+    finally:
+        if raw is not None:
+            raw.close()
+        from ogi.engine.db import get_engine
+
+        try:
+            get_engine().dispose()
+        except Exception:  # noqa: BLE001
+            pass
+        if schema:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(PG_BASE)
+            with admin.begin() as c:
+                c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            admin.dispose()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=150, help="lifecycles per engine path and backend")
+    ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    STEPS[:] = _steps()
+    header("bench_steps", f"{args.cases} full lifecycles (6 transactions each) per path and backend")
+    rows = []
+    for backend in (("sqlite", "postgres") if args.backend == "both" else (args.backend,)):
+        rows += run_backend(backend, args.cases)
+    plan = rows[0]["plan"]
+    print(f"per lifecycle: {len(plan)} transactions, {sum(i for i, _ in plan)} inserts, "
+          f"{sum(u for _, u in plan)} updates {plan} (the raw loop does the same)")
+    print()
+    print(f"{'backend':<10}{'path':<8}{'lifecycles':>11}{'engine/raw rate':>17}   target >= 0.5")
+    for r in rows:
+        print(f"{r['backend']:<10}{r['path']:<8}{r['lifecycles']:>11}{r['ratio']:>17.3f}   "
+              f"{'met' if r['ratio'] >= 0.5 else 'MISSED'}  (this run: engine {r['engine_ms_per_lifecycle']:.1f} ms, "
+              f"raw {r['raw_ms_per_lifecycle']:.2f} ms per lifecycle)")
+    worst = min(r["ratio"] for r in rows if r["path"] == "engine")
+    print(f"RESULT bench_steps min_ratio={worst:.3f} target=0.5 {'OK' if worst >= 0.5 else 'MISSED'}")
+    if args.json:
+        print(json.dumps(rows, default=str))
+
+
+if __name__ == "__main__":
+    main()
