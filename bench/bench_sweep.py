@@ -139,11 +139,11 @@ def plan(url: str, horizon: dt.date) -> str:
     with get_engine(url).connect() as conn:
         if conn.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE closed = 0 AND next_due IS NOT NULL AND next_due <= ?",
+                "EXPLAIN QUERY PLAN SELECT id, number, clerk, next_due FROM cases WHERE closed = 0 AND next_due IS NOT NULL AND next_due <= ?",
                 (horizon.isoformat(),)).all()
             return "; ".join(r[-1] for r in rows)
         rows = conn.exec_driver_sql(
-            "EXPLAIN SELECT id FROM cases WHERE closed = false AND next_due IS NOT NULL AND next_due <= %(h)s",
+            "EXPLAIN SELECT id, number, clerk, next_due FROM cases WHERE closed = false AND next_due IS NOT NULL AND next_due <= %(h)s",
             {"h": horizon}).all()
         return "; ".join(r[0].strip() for r in rows[:2])
 

@@ -45,6 +45,11 @@ def render_cmd(
     from ..engine.letters_service import render_letter
     from ..letters import resolve_kind
 
+    from ..engine.config import load_config
+    from ..engine.identity import require_role, resolve_actor
+
+    # Rendering records the file's hash in the case history: a write, for clerks (and admins retrying).
+    require_role(resolve_actor(load_config(), as_), "clerk", "admin", what="生成文书")
     c, letters = _letters_of(case, as_)
     wanted = resolve_kind(kind).value if kind else None
     chosen = [l for l in letters if wanted is None or l.kind == wanted]

@@ -229,10 +229,12 @@ def load(session, year: int) -> tuple[list[CaseRow], list[ChallengeRow], list[Fe
     from .models import Applicant, Case, HistoryEvent
 
     end = dt.date(year, 12, 31)
-    rows = session.exec(select(Case, Applicant.kind).join(Applicant, Applicant.id == Case.applicant_id)
+    # Columns, not ORM objects: the report reads every case once (building instances was 3/4 of its time).
+    rows = session.exec(select(Case.id, Case.number, Applicant.kind, Case.received_on, Case.closed, Case.closed_on,
+                               Case.state, Case.outcome).join(Applicant, Applicant.id == Case.applicant_id)
                         .where(Case.received_on <= end).order_by(Case.id)).all()
-    cases = [CaseRow(c.id, c.number, kind, c.received_on, bool(c.closed), c.closed_on, c.state, c.outcome)
-             for c, kind in rows]
+    cases = [CaseRow(cid, number, kind, received_on, bool(closed), closed_on, state, outcome)
+             for cid, number, kind, received_on, closed, closed_on, state, outcome in rows]
     challenges = [ChallengeRow(ch.case_id, ch.kind, ch.filed_on, ch.result, ch.result_on)
                   for ch in session.exec(select(LegalChallenge).order_by(LegalChallenge.id))]
     fees: list[FeeRow] = []

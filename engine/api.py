@@ -181,7 +181,12 @@ def list_cases(login: str | None, *, state: str | None = None, clerk: str | None
         elif due_within is not None:
             limit_day = cal.add(day, due_within, allow_provisional=True)
             q = q.where(Case.next_due <= limit_day, Case.closed == False)  # noqa: E712
-        q = q.order_by(Case.next_due.is_(None), Case.next_due, Case.id).limit(limit)
+        if overdue or due_within is not None:
+            # next_due is set on every row here: ordering by it alone (same order) lets the
+            # database walk ix_cases_open_due and stop at `limit` instead of sorting every match.
+            q = q.order_by(Case.next_due, Case.id).limit(limit)
+        else:
+            q = q.order_by(Case.next_due.is_(None), Case.next_due, Case.id).limit(limit)
         rows = []
         for case, ap in s.exec(q).all():
             left = cal.count(day, case.next_due, allow_provisional=True) if case.next_due else None

@@ -175,7 +175,7 @@ def parse_config(text: str, source: str) -> Config:
         roles = tuple(_expect(u.get("roles", []), list, f"users.{login}.roles"))
         bad = [x for x in roles if x not in ROLES]
         if bad:
-            raise ConfigError(f"用户 {login} 的角色 {bad[0]} 不存在；可用角色：{', '.join(ROLES)}")
+            raise ConfigError(f"配置文件 {source} 中用户 {login} 的角色 {bad[0]} 不存在；可用角色：{', '.join(ROLES)}")
         users[login] = User(
             login=login,
             name=_expect(u.get("name", login), str, f"users.{login}.name"),

@@ -7,6 +7,7 @@ busy timeout. On PostgreSQL writers lock the case row with SELECT ... FOR UPDATE
 from __future__ import annotations
 
 import os
+import weakref
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -81,8 +82,20 @@ def _engine_for(url: str, create: bool):
             mode = "IMMEDIATE" if conn.get_execution_options().get("ogi_write") else "DEFERRED"
             conn.exec_driver_sql(f"BEGIN {mode}")
 
+        _ENGINES.add(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    _ENGINES.add(engine)
+    return engine
+
+
+_ENGINES: "weakref.WeakSet" = weakref.WeakSet()  # every engine made here that is still alive
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of every engine (SQLite checkpoints its WAL on the last close)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 @contextmanager

@@ -143,6 +143,7 @@ def render_letter(letter_id: int, *, actor: str = "system") -> dict:
         _atomic_write(path, pdf)
     except OSError as exc:
         raise LetterError(f"无法写入文书文件 {path}：{exc.strerror}；请检查目录权限或磁盘空间") from None
+    docx = _write_docx(cfg, ctx, path)
     with write_session() as s:
         row = s.exec(select(Letter).where(Letter.id == letter_id).with_for_update()).one()
         if row.sha256 == sha and row.path == str(path):
@@ -153,8 +154,26 @@ def render_letter(letter_id: int, *, actor: str = "system") -> dict:
         s.add(row)
         append_event(s, row.case_id, actor, "letter_rendered", row.issued_on, "",
                      {"letter_id": row.id, "kind": row.kind, "number": row.number, "sha256": sha,
-                      "path": str(path), "version": version, "bytes": len(pdf)})
+                      "path": str(path), "version": version, "bytes": len(pdf), **docx})
         return _row(row, case)
+
+
+def _write_docx(cfg: Config, ctx, pdf_path: Path) -> dict:
+    """The Word working copy next to the PDF (`[letters] docx`, default true). The PDF stays the
+    record; a DOCX that cannot be made is noted in the event, never fails the letter."""
+    section = cfg.raw.get("letters", {})
+    if isinstance(section, dict) and section.get("docx", True) is False:
+        return {}
+    try:
+        from ..letters.docx import render_docx
+
+        data = render_docx(ctx)
+        _atomic_write(pdf_path.with_suffix(".docx"), data)
+    except LetterError as exc:
+        return {"docx_error": exc.message}
+    except OSError as exc:
+        return {"docx_error": f"无法写入 Word 文书 {pdf_path.with_suffix('.docx')}：{exc.strerror}"}
+    return {"docx_sha256": hashlib.sha256(data).hexdigest()}
 
 
 def _row(letter: Letter, case: Case, unchanged: bool = False) -> dict:

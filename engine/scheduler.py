@@ -91,8 +91,8 @@ class InstanceLock:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
                 self._conn.commit()
-            except Exception:  # noqa: BLE001 - closing the session drops the lock anyway
-                pass
+            except Exception:  # noqa: BLE001 - never hand a connection that may hold the lock back to the pool
+                self._conn.invalidate()
             self._conn.close()
             self._conn = None
 

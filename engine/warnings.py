@@ -588,7 +588,7 @@ def _utc_naive(t: dt.datetime) -> dt.datetime:
 def _from_utc(t: dt.datetime | None) -> str | None:
     if t is None:
         return None
-    return t.replace(tzinfo=dt.timezone.utc).astimezone(SHANGHAI).isoformat()
+    return t.replace(tzinfo=dt.timezone.utc).astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 def _insert_ignore(conn, table, rows: list[dict], keys: list[str], returning=None) -> list:
@@ -628,12 +628,11 @@ class _Ev:
 def load_facts(conn, case_ids: list[int], cfg: Config) -> dict[int, object]:
     """The replayed facts of many cases with one query per chunk (engine.cases.facts_of, in bulk).
     A case whose history cannot be replayed maps to the exception instead."""
-    from ..states.machine import Trigger
     from . import clocks as clk
     from .models import HistoryEvent
 
     h = HistoryEvent.__table__
-    actions = [t.value for t in Trigger] + ["register"]
+    actions = sorted(clk.STEP_ACTIONS | {"register"})  # what replay() reads; warning_sent etc. are skipped
     out: dict[int, object] = {}
     for chunk in _chunks(case_ids):
         q = (select(h.c.case_id, h.c.action, h.c.effective_on, h.c.data, h.c.actor)
@@ -742,10 +741,12 @@ def _write_planned(planned: list[Planned], as_of, cfg: Config, ch: ChannelSettin
     case_ids = sorted({p.case_id for p in planned})
     with write_session(url) as s:
         conn = s.connection()
-        existing = set()
+        existing: dict[tuple, int] = {}
         for chunk in _chunks(case_ids):
-            existing.update(tuple(r) for r in conn.execute(
-                select(OUTBOX.c.case_id, OUTBOX.c.clock, OUTBOX.c.level, OUTBOX.c.due_on).where(OUTBOX.c.case_id.in_(chunk))))
+            for r in conn.execute(select(OUTBOX.c.id, OUTBOX.c.case_id, OUTBOX.c.clock, OUTBOX.c.level, OUTBOX.c.due_on)
+                                  .where(OUTBOX.c.case_id.in_(chunk))):
+                existing[(r.case_id, r.clock, r.level, r.due_on)] = r.id
+        _rearm_unreachable([existing[p.key] for p in planned if p.key in existing], conn, cfg, ch)
         new = [p for p in planned if p.key not in existing]
         if not new:
             return {}
@@ -778,6 +779,29 @@ def _write_planned(planned: list[Planned], as_of, cfg: Config, ch: ChannelSettin
             created[p.key] = info
         _insert_ignore(conn, DELIVERY, deliveries, ["warning_id", "recipient", "channel"])
     return created
+
+
+def _rearm_unreachable(warning_ids: list[int], conn, cfg: Config, ch: ChannelSettings) -> None:
+    """A still-current warning that found a recipient without any channel gets that recipient's
+    channels once the config provides them (the `no_address` row is superseded, not lost)."""
+    stuck = []
+    for chunk in _chunks(warning_ids):
+        # The status is tested here, not in SQL: given `status = ?` as well, SQLite walked
+        # ix_warning_delivery_due over every no_address row of the outbox for each chunk
+        # (quadratic in the number of warnings); by warning_id it reads a few rows per warning.
+        stuck += [r for r in conn.execute(
+            select(DELIVERY.c.id, DELIVERY.c.warning_id, DELIVERY.c.recipient, DELIVERY.c.status)
+            .where(DELIVERY.c.warning_id.in_(chunk))) if r.status == "no_address"]
+    for row in stuck:
+        chans = channels_for(cfg.users.get(row.recipient), ch)
+        if not chans:
+            continue
+        _insert_ignore(conn, DELIVERY, [
+            {"warning_id": row.warning_id, "recipient": row.recipient, "channel": c, "status": "pending",
+             "attempts": 0, "next_attempt_at": None, "last_error": "", "sent_at": None, "address": ""}
+            for c in chans], ["warning_id", "recipient", "channel"])
+        conn.execute(update(DELIVERY).where(DELIVERY.c.id == row.id).values(
+            status="cancelled", last_error=f"已配置提醒渠道，改由 {'、'.join(chans)} 发送"))
 
 
 # =========================================================================== send

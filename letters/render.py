@@ -19,6 +19,7 @@ import threading
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from markupsafe import Markup, escape
@@ -53,6 +54,7 @@ FIT_STEPS = (
     (25, 29, "25.51pt", "-0.76pt"),
     (25, 30, "25.51pt", "-1.27pt"),
 )
+PITCH_PT = {GRID[0]: "28.95pt", **{lines: pitch for lines, _, pitch, _ in FIT_STEPS}}  # as in letter.css
 MAX_SPILL_LINES = 6  # a longer spill (in lines of the 22-line grid) keeps its own page
 
 _CN_DIGITS = "〇一二三四五六七八九"
@@ -234,19 +236,20 @@ class _Renderer:
         sheets = self.stylesheets + ([self.step_sheets[step]] if step != GRID else [])
         return self.HTML(string=html, base_url=str(HERE)).render(stylesheets=sheets, font_config=self.font_config)
 
-    def fit(self, html: str):
-        """The layout on the 22 x 28 grid, or the first tighter one that saves a page (7.3.5.4)."""
+    def fit(self, html: str) -> tuple[object, tuple[int, int]]:
+        """(document, (lines, chars)): the layout on the 22 x 28 grid, or the first tighter
+        step that saves a page (7.3.5.4)."""
         document = self.layout(html)
         pages = len(document.pages)
         for step in steps_to_try(document):
             tighter = self.layout(html, step)
             if len(tighter.pages) < pages:
-                return tighter
-        return document
+                return tighter, step
+        return document, GRID
 
     def pdf(self, html: str) -> bytes:
         # No /CreationDate unless the HTML names one; the file ID is a hash of the content.
-        return self.fit(html).write_pdf(pdf_identifier=True)
+        return self.fit(html)[0].write_pdf(pdf_identifier=True)
 
 
 def _used_height(page) -> float:
@@ -271,7 +274,7 @@ def _shrink(step: tuple[int, int]) -> float:
     scales with the pitch; about three quarters of the lines are running text that also gets
     shorter with more characters a line (the rest: title, addressee, signature, short lines)."""
     lines, chars = step
-    return GRID[0] / lines * (0.25 + 0.75 * GRID[1] / chars)
+    return GRID[0] / lines * (0.1 + 0.9 * GRID[1] / chars)
 
 
 def steps_to_try(document) -> list[tuple[int, int]]:
@@ -296,6 +299,25 @@ def steps_to_try(document) -> list[tuple[int, int]]:
     tolerance = line / 2
     first = next((i for i, step in enumerate(steps) if used * _shrink(step) <= room + tolerance), None)
     return [] if first is None else steps[first:]
+
+
+class Layout(NamedTuple):
+    pages: int
+    lines: int  # lines a page: 22 on GB/T 9704's grid, up to 25 when tightened
+    chars: int  # characters a full line: 28, up to 30
+
+
+def layout_of(html: str) -> Layout:
+    """The page count and grid `to_pdf` lays this HTML out on (for tests and previews)."""
+    font_files()
+    with _Renderer._lock:
+        try:
+            document, (lines, chars) = _Renderer.get().fit(html)
+        except LetterError:
+            raise
+        except Exception as exc:  # WeasyPrint has no error hierarchy of its own
+            raise LetterError(f"PDF 排版失败：{type(exc).__name__}: {exc}") from exc
+    return Layout(len(document.pages), lines, chars)
 
 
 def to_pdf(html: str) -> bytes:

@@ -48,26 +48,6 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-_COMMANDS: dict[int, object] = {}
-
-
-class _BuiltApp:
-    """Typer rebuilds the whole click command tree from the type hints on every call (~0.1 s);
-    a console-script process does that once. Here the tree is built once and reused: the same
-    commands, callbacks and error mapping in `cli.main()`, minus the rebuild."""
-
-    def __init__(self, app):
-        import typer.main
-
-        self.app = app
-        if id(app) not in _COMMANDS:
-            _COMMANDS[id(app)] = typer.main.get_command(app)
-        self.command = _COMMANDS[id(app)]
-
-    def __call__(self, *args, **kwargs):
-        return self.command(*args, **kwargs)
-
-
 def run_cli(argv: list[str], user: str | None = "li") -> CliResult:
     """`ogi ARGV` in this process (the same main() as the console script), output captured."""
     from ogi import cli
@@ -77,13 +57,8 @@ def run_cli(argv: list[str], user: str | None = "li") -> CliResult:
     else:
         os.environ.pop("OGI_USER", None)
     out, err = io.StringIO(), io.StringIO()
-    original = cli.app
-    cli.app = _BuiltApp(original)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main([str(a) for a in argv])
-    finally:
-        cli.app = original
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main([str(a) for a in argv])
     return CliResult(code, out.getvalue(), err.getvalue())
 
 

@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 import time
 
@@ -87,8 +88,10 @@ def drive(plan: dict) -> None:
     # Warm up the imports (engine, jinja2, WeasyPrint) before telling the parent we are ready,
     # so its random kill delay falls on real work.
     from ogi.cli import main  # noqa: F401
-    from ogi.letters import render_pdf  # noqa: F401
+    from ogi.letters import render_pdf
+    from ogi.letters.samples import REPLY_SAMPLES
 
+    render_pdf(REPLY_SAMPLES["reply-disclose"])  # fonts and layout engine loaded: the first real letter costs no more than the next
     emit({"ready": True, "pid": os.getpid()})
     wait_for_go(plan)
     for _ in range(plan.get("register", 0)):
@@ -129,8 +132,55 @@ def lifecycle(plan: dict) -> None:
             emit(run([*argv, "--json"], user))
 
 
+def _die() -> None:
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def arm_kill_point(where: str) -> None:
+    """SIGKILL this process at a named point (fault injection for the crash suite):
+    in_step          inside a step's transaction: event appended, 文号 allocated, not committed
+    letter_half      half of a PDF written to the temporary file, no rename, nothing recorded
+    letter_renamed   the PDF renamed into place, its SHA-256 not yet recorded in the history
+    """
+    from ogi.engine import cases, letters_service
+
+    if where == "in_step":
+        original = cases.allocate_letters
+
+        def allocate_then_die(*a, **kw):
+            original(*a, **kw)
+            a[0].flush()
+            _die()
+
+        cases.allocate_letters = allocate_then_die
+    elif where == "letter_half":
+        def half_write(path, data):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                fh.write(data[: len(data) // 2])
+                fh.flush()
+                os.fsync(fh.fileno())
+            _die()
+
+        letters_service._atomic_write = half_write
+    elif where == "letter_renamed":
+        original_write = letters_service._atomic_write
+
+        def write_then_die(path, data):
+            original_write(path, data)
+            _die()
+
+        letters_service._atomic_write = write_then_die
+    else:
+        raise SystemExit(f"unknown kill point {where}")
+
+
 def main() -> None:
     plan = json.loads(sys.stdin.read())
+    if plan.get("kill_at"):
+        arm_kill_point(plan["kill_at"])
     if plan.get("render") is False:
         # Letters stay pending (their 文号 is still allocated inside the step): this worker
         # measures database contention, not PDF rendering.

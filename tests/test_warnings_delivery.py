@@ -256,3 +256,20 @@ def test_sender_crash_after_claim_resends_once_after_the_lease(ogi_sqlite, calen
     assert send_round(T0 + dt.timedelta(minutes=11), transports={"email": up})["sent"] == 1
     assert send_round(T0 + dt.timedelta(days=1), transports={"email": up})["due"] == 0
     assert len(up.sent) == 2 and len({m.subject for _, m in up.sent}) == 2
+
+
+def test_recipient_without_channel_is_rearmed_when_the_config_gets_one(ogi_sqlite, calendar, monkeypatch, robot):
+    from ogi.engine.warnings import send_round
+
+    ogi = ogi_sqlite
+    accepted_case(ogi, calendar, 3)
+    ogi.ok("warnings", "sweep", "--as-of", AS_OF.isoformat())  # default config: no mail server, no robot
+    assert ogi.json("warnings", "list")[0]["status"] == "undeliverable"
+    assert send_round(T0)["due"] == 0
+    write_config(ogi, monkeypatch, webhook=robot.url("/group"))
+    again = ogi.json("warnings", "sweep", "--as-of", AS_OF.isoformat())
+    assert again["created"] == 0
+    assert send_round(T0)["sent"] == 1 and len(robot.posts) == 1
+    row = ogi.json("warnings", "list")[0]
+    assert row["status"] == "sent"
+    assert {(d["channel"], d["status"]) for d in row["recipients"]} == {("none", "cancelled"), ("webhook", "sent")}

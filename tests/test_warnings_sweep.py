@@ -77,9 +77,25 @@ def expected_day0(cal, cases) -> set[tuple]:
     return out
 
 
+def assert_bulk_replay_equals_facts_of(n_cases: int) -> None:
+    """The sweep loads histories in bulk; it must see exactly what engine.cases.facts_of sees."""
+    from ogi.engine.cases import facts_of
+    from ogi.engine.config import load_config
+    from ogi.engine.db import read_session
+    from ogi.engine.warnings import load_facts
+
+    cfg = load_config()
+    with read_session() as s:
+        ids = list(range(1, n_cases + 1))
+        bulk = load_facts(s.connection(), ids, cfg)
+        for i in ids:
+            assert bulk[i] == facts_of(s, i, cfg), i
+
+
 def test_sweep_yields_exactly_the_expected_warnings(ogi, calendar):
     cal = calendar
     cases = seed(ogi, cal)
+    assert_bulk_replay_equals_facts_of(15)
     r = ogi.json("warnings", "sweep", "--as-of", AS_OF.isoformat())
     expected = expected_day0(cal, cases)
     assert outbox_keys(ogi) == expected

@@ -1,0 +1,70 @@
+"""`ogi backup`, `ogi restore` (system administrator): a verified copy of the database, and a
+restore that checks the file before it replaces anything (engine/backup.py)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .common import print_json
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="用户名（默认取环境变量 OGI_USER；须为系统管理员）")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup", help="备份数据库（仅系统管理员）：SQLite 在线备份，办理不中断，备份文件经完整性和哈希链核验；"
+                               "PostgreSQL 输出 pg_dump / pg_restore 操作命令。")(backup_cmd)
+    app.command("restore", help="从备份恢复数据库（仅系统管理员）：先核验备份文件（完整性、哈希链），"
+                                "加 --yes 才替换当前数据库，原数据库另存为 .bak。")(restore_cmd)
+
+
+def backup_cmd(
+    out: Annotated[Optional[str], typer.Option("--out", help="备份文件（默认 OGI_HOME/backups/ogi-时间.db；不覆盖已有文件）")] = None,
+    as_: AsOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    from ..engine.backup import backup
+
+    r = backup(as_, out)
+    if json_:
+        print_json(r)
+    elif r["ran"]:
+        print(f"✓ 已备份到 {r['file']}（{r['bytes']:,} 字节，{r['seconds']} 秒）")
+        print(f"  核验：SQLite 完整性检查通过，{r['cases']} 件案件、{r['events']} 条办理记录的哈希链完好")
+        print(f"  SHA-256 {r['sha256']}")
+        print("  提示：文书文件（OGI_HOME/letters）不在数据库中，请一并备份该目录。")
+    else:
+        _print_recipe(r)
+
+
+def restore_cmd(
+    file: Annotated[str, typer.Argument(help="备份文件")],
+    yes: Annotated[bool, typer.Option("--yes", help="确认替换当前数据库")] = False,
+    as_: AsOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    from ..engine.backup import restore
+
+    r = restore(as_, file, yes)
+    if json_:
+        print_json(r)
+    elif r["backend"] == "postgresql":
+        _print_recipe(r)
+    else:
+        print(f"✓ 已从 {r['file']} 恢复数据库 {r['database']}")
+        if r["kept_as"]:
+            print(f"  原数据库已另存为 {r['kept_as']}")
+        a = r["after"]
+        print(f"  恢复后核验：{a['cases']} 件案件、{a['events']} 条办理记录的哈希链完好")
+        for w in a["letter_warnings"][:5]:
+            print(f"  注意：{w}")
+
+
+def _print_recipe(r: dict) -> None:
+    print(f"数据库 {r['database']} 为 PostgreSQL：{r['note']}")
+    print("备份：")
+    print(f"  {r['recipe'][0]}")
+    print("恢复：")
+    for line in r["recipe"][1:]:
+        print(f"  {line}")

@@ -1,0 +1,300 @@
+"""Backup and restore of the database (system administrator only).
+
+SQLite: `backup` copies the live database with SQLite's online backup API
+(`sqlite3.Connection.backup`): one consistent snapshot even while clerks keep working (WAL
+readers never block writers). The copy is written under a temporary name, switched to a
+self-contained rollback-journal file, checked (`PRAGMA integrity_check`, every history chain
+re-walked) and only then renamed into place.
+
+`restore` never touches the live database before the file has been proved good: it works on a
+private copy of the file, checks that it is an ogi database (tables, known schema revision), that
+SQLite finds it intact, and that every case's chain verifies and every case row equals the replay
+of its history (engine.audit.verify_session, or history.verify_chain when the audit module is
+missing). Without --yes it stops there. With --yes it keeps the current database as
+`ogi.db.<time>.bak` (again via the backup API), copies the checked file into the live database
+through the backup API (other processes see either the old or the new database, never a mix),
+upgrades the schema if the copy is older, and verifies the result once more.
+
+PostgreSQL: ogi does not run pg_dump itself. The agency's PostgreSQL belongs to its DBA (its own
+backup regime, credentials that must never appear on a command line, pg_dump matching the server
+version); `ogi backup` prints the pg_dump / pg_restore commands for the configured database with
+the password masked, and the verification step (`ogi audit verify`) to run after a restore.
+Letter files (OGI_HOME/letters) are not in the database: back that directory up alongside it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from .config import home_dir, load_config
+from .db import SQLITE_BUSY_TIMEOUT_MS, database_url, describe_url, sqlite_path
+from .errors import InputError, NotFound, StorageError
+from .history import now_shanghai
+from .identity import require_role, resolve_actor
+
+OGI_TABLES = {"cases", "history_event", "applicant", "letter", "counter", "alembic_version"}
+
+
+def _admin(login: str | None, what: str):
+    cfg = load_config()
+    actor = resolve_actor(cfg, login)
+    require_role(actor, "admin", what=what)
+    return cfg, actor
+
+
+def _stamp() -> str:
+    return now_shanghai().strftime("%Y%m%d-%H%M%S")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(str(path), timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    con.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    return con
+
+
+def _copy_sqlite(src_path: Path, dest: Path) -> None:
+    """A consistent single-file copy of a (possibly busy) SQLite database."""
+    src = _connect(src_path)
+    try:
+        dst = sqlite3.connect(str(dest), isolation_level=None)
+        try:
+            src.backup(dst)  # pages=-1: one step, one read snapshot of the source
+            dst.execute("PRAGMA journal_mode=DELETE")  # self-contained file: no -wal beside it
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    with open(dest, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+# --------------------------------------------------------------------------- checking a file
+
+def check_database_file(path: Path) -> dict:
+    """Is `path` an intact ogi database with intact history? Raises InputError saying why not.
+
+    Opens the file itself: call it on a private copy, never on a file someone else owns."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise NotFound(f"无法读取文件 {path}：{exc.strerror}") from None
+    if header != b"SQLite format 3\x00":
+        raise InputError(f"文件 {path} 不是 SQLite 数据库文件，不能用于恢复")
+    con = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        try:
+            integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"文件 {path} 已损坏，不能用于恢复（{exc}）") from None
+        if integrity != "ok":
+            raise InputError(f"文件 {path} 未通过 SQLite 完整性检查（{integrity[:200]}），不能用于恢复")
+        missing = OGI_TABLES - tables
+        if missing:
+            raise InputError(f"文件 {path} 不是 ogi 数据库（缺少数据表 {'、'.join(sorted(missing))}），不能用于恢复")
+        revisions = {r[0] for r in con.execute("SELECT version_num FROM alembic_version")}
+    finally:
+        con.close()
+    known = _known_revisions()
+    if known and not revisions <= known:
+        raise InputError(f"文件 {path} 来自更新版本的 ogi（数据库结构版本 {', '.join(sorted(revisions))}），"
+                         "请先升级本机 ogi 再恢复")
+    return {"revisions": sorted(revisions), **verify_history(f"sqlite:///{path}")}
+
+
+def _known_revisions() -> set[str]:
+    try:
+        from alembic.script import ScriptDirectory
+
+        from .schema import alembic_config
+
+        return {s.revision for s in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+    except Exception:  # noqa: BLE001 - without the scripts, skip this one check
+        return set()
+
+
+def verify_history(url: str) -> dict:
+    """Re-walk every chain (and the projections and numbering) of the database at `url`.
+
+    Raises InputError on any broken history; letter-file mismatches are returned as warnings
+    (the files live outside the database)."""
+    from sqlalchemy import create_engine
+    from sqlmodel import Session
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as s:
+            try:
+                from .audit import verify_session
+            except ImportError:
+                verify_session = None
+            if verify_session is not None:
+                r = verify_session(s, load_config())
+                fatal = [b for b in r["broken"] if b["kind"] != "letter"]
+                warnings = [b["problem"] for b in r["broken"] if b["kind"] == "letter"]
+                cases, events = r["cases"], r["events"]
+            else:  # pragma: no cover - the audit module ships with ogi
+                from sqlmodel import select
+
+                from .history import chain_all, verify_chain
+                from .models import Case, HistoryEvent
+
+                evs = list(s.exec(select(HistoryEvent).order_by(HistoryEvent.case_id, HistoryEvent.seq)))
+                by_case = chain_all(evs)
+                ids = list(s.exec(select(Case.id)))
+                fatal = []
+                for cid in ids:
+                    link = verify_chain(by_case.get(cid, []))
+                    if link is not None or cid not in by_case:
+                        fatal.append({"case_id": cid, "problem": link.problem if link else "案件没有任何办理记录"})
+                warnings, cases, events = [], len(ids), len(evs)
+    finally:
+        engine.dispose()
+    if fatal:
+        first = fatal[0]
+        where = f"案件 {first.get('case') or first.get('case_id')}：" if first.get("case_id") else ""
+        raise InputError(f"数据库的办理记录不完整或被改动（{len(fatal)} 处，首处 {where}{first['problem']}），不能使用")
+    return {"cases": cases, "events": events, "letter_warnings": warnings}
+
+
+# --------------------------------------------------------------------------- PostgreSQL recipe
+
+def _pg_recipe(url: str, out: str | None, *, restore_file: str | None = None) -> dict:
+    parts = urlsplit(url)
+    libpq = "postgresql://" + parts.netloc + parts.path
+    schema = None
+    for opt in parse_qs(parts.query).get("options", []):
+        for token in opt.split():
+            if token.startswith("-csearch_path="):
+                schema = token.split("=", 1)[1].split(",")[0]
+    shown = describe_url(libpq)
+    dump = out or f"ogi-{_stamp()}.dump"
+    schema_opt = f" --schema={schema}" if schema else ""
+    recipe = [
+        f"pg_dump --format=custom --no-owner{schema_opt} --file {dump} \"{shown}\"",
+        f"pg_restore --clean --if-exists --no-owner{schema_opt} --dbname \"{shown}\" {restore_file or dump}",
+        "ogi audit verify    # 恢复后重新核验全部哈希链和文书",
+    ]
+    return {"backend": "postgresql", "database": shown, "ran": False, "file": restore_file or dump,
+            "recipe": recipe,
+            "note": "PostgreSQL 数据库由数据库管理员按其备份制度备份；ogi 不代为运行 pg_dump（避免在命令行暴露口令、"
+                    "版本须与服务器一致）。请将 *** 换成实际口令（或使用 ~/.pgpass），并同时备份文书目录。"}
+
+
+# --------------------------------------------------------------------------- use cases
+
+def backup(login: str | None, out: str | None = None) -> dict:
+    _admin(login, "备份数据库")
+    url = database_url()
+    live = sqlite_path(url)
+    if live is None:
+        if url.startswith("sqlite"):
+            raise InputError("内存数据库无法备份")
+        return _pg_recipe(url, out)
+    if not live.exists():
+        raise StorageError(f"数据库文件 {live} 不存在：没有可备份的数据（请先运行“ogi init”）")
+    dest = Path(out).expanduser() if out else home_dir() / "backups" / f"ogi-{_stamp()}.db"
+    if dest.exists():
+        raise InputError(f"备份文件 {dest} 已存在：请换一个文件名（备份从不覆盖已有文件）")
+    if dest.resolve() == live.resolve():
+        raise InputError("备份文件不能是数据库文件本身")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    t0 = time.perf_counter()
+    try:
+        _copy_sqlite(live, tmp)
+        checked = check_database_file(tmp)
+        os.replace(tmp, dest)
+    except sqlite3.Error as exc:
+        raise StorageError(f"备份失败（{exc}），未生成备份文件，请稍后重试") from None
+    except OSError as exc:
+        raise StorageError(f"无法写入备份文件 {dest}：{exc.strerror}；请检查目录权限或磁盘空间") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return {"backend": "sqlite", "ran": True, "file": str(dest), "database": str(live),
+            "bytes": dest.stat().st_size, "sha256": _sha256(dest), "seconds": round(time.perf_counter() - t0, 3),
+            "verified": True, **checked}
+
+
+def restore(login: str | None, file: str, yes: bool = False) -> dict:
+    _admin(login, "恢复数据库")
+    url = database_url()
+    live = sqlite_path(url)
+    source = Path(file).expanduser()
+    if live is None:
+        if url.startswith("sqlite"):
+            raise InputError("内存数据库无法恢复")
+        return _pg_recipe(url, None, restore_file=str(source))
+    if not source.is_file():
+        raise NotFound(f"备份文件 {source} 不存在")
+    if live.exists() and source.resolve() == live.resolve():
+        raise InputError("要恢复的文件就是当前数据库本身")
+    live.parent.mkdir(parents=True, exist_ok=True)
+    work = live.with_name(f".{live.name}.restore-{os.getpid()}")
+    try:
+        shutil.copyfile(source, work)  # check a private copy: the backup file itself stays untouched
+        checked = check_database_file(work)
+        current = None
+        if live.exists():
+            try:
+                con = _connect(live)
+                try:
+                    current = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+                finally:
+                    con.close()
+            except sqlite3.Error:
+                current = None  # a broken live database: restoring is exactly what is needed
+        result = {"backend": "sqlite", "file": str(source), "database": str(live), "verified": True,
+                  "current_cases": current, **checked}
+        if not yes:
+            now = f"当前数据库 {live}（{current if current is not None else '无法读取'} 件案件）" if live.exists() else f"数据库 {live}"
+            raise InputError(f"备份文件核验通过（{checked['cases']} 件案件、{checked['events']} 条办理记录，哈希链完好）。"
+                             f"恢复将替换{now}，原数据库会另存为 .bak；确认请加 --yes",
+                             details={"check": result})
+        kept = None
+        if live.exists():
+            kept = live.with_name(f"{live.name}.{_stamp()}.bak")
+            n = 1
+            while kept.exists():
+                kept = live.with_name(f"{live.name}.{_stamp()}-{n}.bak")
+                n += 1
+            try:
+                _copy_sqlite(live, kept)
+            except sqlite3.Error:
+                shutil.copyfile(live, kept)  # unreadable live database: keep its bytes as they are
+        src = sqlite3.connect(str(work), isolation_level=None)
+        try:
+            dst = _connect(live)
+            try:
+                src.backup(dst)  # page by page inside one write transaction of the live file
+                dst.execute("PRAGMA journal_mode=WAL")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"恢复失败（{exc}），当前数据库未被替换，请稍后重试") from None
+    finally:
+        if work.exists():
+            work.unlink()
+    from .schema import upgrade
+
+    upgrade(url)  # an older backup is brought to the current schema
+    after = verify_history(url)
+    return {**result, "restored": True, "kept_as": str(kept) if kept else None, "after": after}
