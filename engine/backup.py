@@ -84,35 +84,37 @@ def _copy_sqlite(src_path: Path, dest: Path) -> None:
 
 # --------------------------------------------------------------------------- checking a file
 
-def check_database_file(path: Path) -> dict:
-    """Is `path` an intact ogi database with intact history? Raises InputError saying why not.
+def check_database_file(path: Path, name: Path | None = None) -> dict:
+    """Is `path` an intact ogi database with intact history? Raises InputError saying why not
+    (naming the file as `name`, the user's file when `path` is a private copy of it).
 
     Opens the file itself: call it on a private copy, never on a file someone else owns."""
+    shown = name or path
     try:
         with open(path, "rb") as fh:
             header = fh.read(16)
     except OSError as exc:
-        raise NotFound(f"无法读取文件 {path}：{exc.strerror}") from None
+        raise NotFound(f"无法读取文件 {shown}：{exc.strerror}") from None
     if header != b"SQLite format 3\x00":
-        raise InputError(f"文件 {path} 不是 SQLite 数据库文件，不能用于恢复")
+        raise InputError(f"文件 {shown} 不是 SQLite 数据库文件，不能用于恢复")
     con = sqlite3.connect(str(path), isolation_level=None)
     try:
         try:
             integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"文件 {path} 已损坏，不能用于恢复（{exc}）") from None
+            raise InputError(f"文件 {shown} 已损坏，不能用于恢复（{exc}）") from None
         if integrity != "ok":
-            raise InputError(f"文件 {path} 未通过 SQLite 完整性检查（{integrity[:200]}），不能用于恢复")
+            raise InputError(f"文件 {shown} 未通过 SQLite 完整性检查（{integrity[:200]}），不能用于恢复")
         missing = OGI_TABLES - tables
         if missing:
-            raise InputError(f"文件 {path} 不是 ogi 数据库（缺少数据表 {'、'.join(sorted(missing))}），不能用于恢复")
+            raise InputError(f"文件 {shown} 不是 ogi 数据库（缺少数据表 {'、'.join(sorted(missing))}），不能用于恢复")
         revisions = {r[0] for r in con.execute("SELECT version_num FROM alembic_version")}
     finally:
         con.close()
     known = _known_revisions()
     if known and not revisions <= known:
-        raise InputError(f"文件 {path} 来自更新版本的 ogi（数据库结构版本 {', '.join(sorted(revisions))}），"
+        raise InputError(f"文件 {shown} 来自更新版本的 ogi（数据库结构版本 {', '.join(sorted(revisions))}），"
                          "请先升级本机 ogi 再恢复")
     return {"revisions": sorted(revisions), **verify_history(f"sqlite:///{path}")}
 
@@ -187,7 +189,8 @@ def _pg_recipe(url: str, out: str | None, *, restore_file: str | None = None) ->
     schema_opt = f" --schema={schema}" if schema else ""
     recipe = [
         f"pg_dump --format=custom --no-owner{schema_opt} --file {dump} \"{shown}\"",
-        f"pg_restore --clean --if-exists --no-owner{schema_opt} --dbname \"{shown}\" {restore_file or dump}",
+        # no --schema here: the dump holds only that schema, and pg_restore must recreate it too
+        f"pg_restore --clean --if-exists --no-owner --dbname \"{shown}\" {restore_file or dump}",
         "ogi audit verify    # 恢复后重新核验全部哈希链和文书",
     ]
     return {"backend": "postgresql", "database": shown, "ran": False, "file": restore_file or dump,
@@ -218,7 +221,7 @@ def backup(login: str | None, out: str | None = None) -> dict:
     t0 = time.perf_counter()
     try:
         _copy_sqlite(live, tmp)
-        checked = check_database_file(tmp)
+        checked = check_database_file(tmp, dest)
         os.replace(tmp, dest)
     except sqlite3.Error as exc:
         raise StorageError(f"备份失败（{exc}），未生成备份文件，请稍后重试") from None
@@ -249,7 +252,7 @@ def restore(login: str | None, file: str, yes: bool = False) -> dict:
     work = live.with_name(f".{live.name}.restore-{os.getpid()}")
     try:
         shutil.copyfile(source, work)  # check a private copy: the backup file itself stays untouched
-        checked = check_database_file(work)
+        checked = check_database_file(work, source)
         current = None
         if live.exists():
             try:

@@ -312,3 +312,21 @@ def test_postgres_down_is_a_clear_message(tmp_path, monkeypatch, capsys):
     assert main(["case", "show", "1"]) == 1
     err = capsys.readouterr().err
     assert "无法连接数据库" in err and "Traceback" not in err
+
+
+def test_case_list_filters(ogi):
+    a = ogi.register("2026-09-24")              # answer due 2026-10-29
+    b = ogi.register("2026-10-20", name="李四")  # answer due 2026-11-17
+    ogi.ok("case", "accept", str(a["id"]), "--date", "2026-09-25")
+    ogi.ok("case", "accept", str(b["id"]), "--date", "2026-10-21", user="chen")
+    over = ogi.json("case", "list", "--overdue", "--as-of", "2026-11-02")["cases"]
+    assert [c["number"] for c in over] == [a["number"]] and over[0]["workdays_left"] == -2
+    # 3 WD after 2026-10-26 = 10/29: only the first case's answer is due within 3 WD.
+    soon = ogi.json("case", "list", "--due-within", "3", "--as-of", "2026-10-26")["cases"]
+    assert [c["number"] for c in soon] == [a["number"]] and soon[0]["workdays_left"] == 3
+    everything = ogi.json("case", "list", "--as-of", "2026-10-26")["cases"]
+    assert [c["number"] for c in everything] == [a["number"], b["number"]]  # ordered by urgency
+    assert [c["number"] for c in ogi.json("case", "list", "--clerk", "li")["cases"]] == [a["number"], b["number"]]
+    assert ogi.json("case", "list", "--state", "answered")["cases"] == []
+    bad = ogi("case", "list", "--state", "lost")
+    assert bad.exit_code == 1 and "状态" in bad.stderr

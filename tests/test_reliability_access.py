@@ -28,13 +28,23 @@ ROLES = {"li": {"clerk"}, "chen": {"clerk"}, "wang": {"reviewer", "head"}, "zhou
 T = Trigger
 
 
-@pytest.fixture
-def office(ogi):
-    """The default users plus `sun` (clerk and reviewer)."""
+def _with_sun(ogi):
     cfg = ogi.home / "ogi.toml"
     cfg.write_text(cfg.read_text("utf-8") + EXTRA_USERS, "utf-8")
     os.utime(cfg, None)
     return ogi
+
+
+@pytest.fixture
+def office(ogi):
+    """The default users plus `sun` (clerk and reviewer), on SQLite and PostgreSQL."""
+    return _with_sun(ogi)
+
+
+@pytest.fixture
+def office_sqlite(ogi_sqlite):
+    """The same on SQLite only: role rules do not depend on the storage."""
+    return _with_sun(ogi_sqlite)
 
 
 def refused(ogi, argv, user, *, why: str | None = None):
@@ -108,10 +118,10 @@ def case_in(ogi, state: str) -> str:
     return cid
 
 
-def test_every_step_per_role(office):
+def test_every_step_per_role(office_sqlite):
     """Each of the 19 steps: every user without the role is refused with a permission message
     (whatever the case's state), then a user with the role succeeds."""
-    ogi = office
+    ogi = office_sqlite
     assert set(STEPS) == set(TRANSITIONS)
     for trigger, (state, args) in STEPS.items():
         cid = case_in(ogi, state)
@@ -131,6 +141,8 @@ def test_legal_is_read_only_everywhere(office, tmp_path):
     ogi = office
     cid = case_in(ogi, "processing")
     for trigger, (_, args) in STEPS.items():
+        if trigger in (T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE):
+            args = [*args, "--consultation", "1"]  # else the CLI first looks for the open one
         refused(ogi, ["case", COMMAND[trigger], cid, *args], "zhao", why="权限")
     refused(ogi, ["case", "register", "--applicant", "张三", "--applicant-type", "natural", "--channel", "in_person",
                   "--received", "2026-09-24", "--description", "x"], "zhao", why="权限")
@@ -148,8 +160,8 @@ def test_legal_is_read_only_everywhere(office, tmp_path):
         assert r.exit_code == 0, (argv, r.stderr)
 
 
-def test_admin_commands_are_admin_only(office, tmp_path):
-    ogi = office
+def test_admin_commands_are_admin_only(office_sqlite, tmp_path):
+    ogi = office_sqlite
     new_case(ogi)
     for user in ("li", "wang", "zhou", "zhao", "sun"):
         refused(ogi, ["backup", "--out", str(tmp_path / f"{user}.db")], user, why="系统管理员")
@@ -178,8 +190,8 @@ def test_proposer_cannot_approve_own_proposal(office):
     assert [e["actor"] for e in h if e["action"] in ("propose", "approve")] == ["sun", "li", "sun"]
 
 
-def test_unknown_or_missing_user_is_refused(office, monkeypatch):
-    ogi = office
+def test_unknown_or_missing_user_is_refused(office_sqlite, monkeypatch):
+    ogi = office_sqlite
     cid = new_case(ogi)
     for argv in (["case", "show", cid], ["case", "list"], ["case", "accept", cid], ["letter", "list", cid],
                  ["audit", "verify"], ["case", "history", cid]):
@@ -221,8 +233,8 @@ def test_masking_per_role(office):
         _no_raw(r.stdout + r.stderr, f"zhao {' '.join(argv)}")
 
 
-def test_letters_warnings_and_logs_are_masked(office, monkeypatch):
-    ogi = office
+def test_letters_warnings_and_logs_are_masked(office_sqlite, monkeypatch):
+    ogi = office_sqlite
     cid = new_case(ogi, extra=("--address", "示例市和平街8号"))
     ogi.ok("case", "accept", cid, "--date", "2026-09-25")
     # letters: the receipt carries the masked ID number only
