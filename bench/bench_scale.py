@@ -11,11 +11,13 @@ its history events with a valid hash chain (engine/history.py event_hash), the c
 clock columns computed by the engine's own replay and clock code, its letters (receipt, reply)
 numbered gap-free with the counters to match: `audit verify` finds nothing broken.
 
-Timed (best of 3 warm runs, of 2 above 2 s; the sweep also cold, on an empty outbox, once):
+Timed, every size interleaved (A B A B ...) so that both see the same load, best of up to
+3 rounds (fewer when an operation has used 40 s):
 
   list --overdue   engine/api.py list_cases(overdue=True)      ogi case list --overdue
   list             engine/api.py list_cases()                   ogi case list (open cases, first 200)
-  sweep            engine/warnings.py sweep(as_of)              ogi warnings sweep
+  sweep (cold)     engine/warnings.py sweep(as_of), outbox emptied first: every warning written
+  sweep            the same again: everything already in the outbox   ogi warnings sweep
   annual report    engine/annual_report.py annual(year=2026)    ogi report annual
   audit verify     engine/audit.py verify()                     ogi audit verify
 
@@ -211,107 +213,144 @@ def explain(engine, statements: dict) -> list[str]:
     return out
 
 
-def best_of(fn, n: int = 3, budget: float = 8.0) -> float:
-    """Best of n runs, fewer when the runs together pass `budget` seconds."""
-    best, spent = float("inf"), 0.0
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        took = time.perf_counter() - t
-        best, spent = min(best, took), spent + took
-        if spent > budget:
-            break
-    return best
+class Agency:
+    """One generated database: its own OGI_HOME (SQLite) or PostgreSQL schema."""
 
+    def __init__(self, backend: str, size: int, open_share: float):
+        self.backend, self.size = backend, size
+        self.home = Path(tempfile.mkdtemp(prefix="ogi-bench-scale-"))
+        self.schema = "ogi_bench_" + secrets.token_hex(5) if backend == "postgres" else None
+        if self.schema:
+            from sqlalchemy import create_engine, text
 
-def run_size(backend: str, size: int, open_share: float, show_plans: bool) -> dict:
-    home = Path(tempfile.mkdtemp(prefix="ogi-bench-scale-"))
-    os.environ.update(OGI_HOME=str(home), OGI_TODAY=AS_OF.isoformat(), OGI_USER="li")
-    os.environ.pop("OGI_CONFIG", None)
-    schema = None
-    if backend == "postgres":
-        from sqlalchemy import create_engine, text
-
-        schema = "ogi_bench_" + secrets.token_hex(5)
-        admin = create_engine(PG_BASE)
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-        admin.dispose()
-        os.environ["OGI_DATABASE_URL"] = f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    else:
-        os.environ.pop("OGI_DATABASE_URL", None)
-    try:
-        from ogi.engine import api
+            admin = create_engine(PG_BASE)
+            with admin.begin() as c:
+                c.execute(text(f"CREATE SCHEMA {self.schema}"))
+            admin.dispose()
+        self.use()
         from ogi.engine.config import DEFAULT_CONFIG, config_path
         from ogi.engine.db import database_url, get_engine
         from ogi.engine.schema import upgrade
 
         config_path().parent.mkdir(parents=True, exist_ok=True)
-        config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")
+        config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
         upgrade(database_url())
-        engine = get_engine()
         t = time.perf_counter()
-        counts = generate(engine, size, open_share)
-        gen_s = time.perf_counter() - t
+        self.counts = generate(get_engine(), size, open_share)
+        self.generate_s = time.perf_counter() - t
 
-        ops = {
-            "list --overdue": lambda: api.list_cases("li", overdue=True, as_of=AS_OF),
-            "list": lambda: api.list_cases("li", as_of=AS_OF),
-        }
-        try:
-            from ogi.engine.warnings import sweep
-            ops["sweep"] = lambda: sweep(AS_OF)
-        except ImportError:
-            pass
-        try:
-            from ogi.engine.annual_report import annual
-            ops["annual report"] = lambda: annual("zhao", 2026)
-        except ImportError:
-            pass
-        try:
-            from ogi.engine.audit import verify
-            ops["audit verify"] = lambda: verify("zhao")
-        except ImportError:
-            pass
+    def use(self) -> None:
+        os.environ.update(OGI_HOME=str(self.home), OGI_TODAY=AS_OF.isoformat(), OGI_USER="li")
+        os.environ.pop("OGI_CONFIG", None)
+        if self.schema:
+            os.environ["OGI_DATABASE_URL"] = f"{PG_BASE}?options=-csearch_path%3D{self.schema}"
+        else:
+            os.environ.pop("OGI_DATABASE_URL", None)
 
-        times, plans, facts = {}, {}, {}
-        if "sweep" in ops:
-            t = time.perf_counter()
-            r = ops["sweep"]()
-            times["sweep (cold)"] = time.perf_counter() - t
-            facts["sweep"] = f"{r['candidates']} candidates, {r['created']} warnings created"
-        for name, fn in ops.items():
-            t = time.perf_counter()
-            with Capture(engine) as cap:
-                result = fn()
-            first = time.perf_counter() - t
-            plans[name] = cap.seen
-            times[name] = min(first, best_of(fn, 2 if first > 2 else 3))
-            if name.startswith("list"):
-                facts[name] = f"{len(result['cases'])} rows"
-            elif name == "audit verify":
-                assert result["ok"], result["broken"][:3]
-                facts[name] = f"{result['cases']} cases, {result['events']} events: intact"
-            elif name == "annual report":
-                facts[name] = "balanced" if not result.get("imbalance") else "UNBALANCED"
-        explained = {name: explain(engine, stmts) for name, stmts in plans.items()} if show_plans else {}
-        return {"size": size, "counts": counts, "generate_s": gen_s, "times": times, "facts": facts,
-                "plans": explained, "backend": backend}
-    finally:
+    def clear_outbox(self) -> None:
+        from sqlalchemy import text
+
         from ogi.engine.db import get_engine
 
+        with get_engine().begin() as c:
+            c.execute(text("DELETE FROM warning_delivery"))
+            c.execute(text("DELETE FROM warning_outbox"))
+
+    def drop(self) -> None:
+        from ogi.engine.db import get_engine
+
+        self.use()
         try:
             get_engine().dispose()
         except Exception:  # noqa: BLE001
             pass
-        if schema:
+        if self.schema:
             from sqlalchemy import create_engine, text
 
             admin = create_engine(PG_BASE)
             with admin.begin() as c:
-                c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                c.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
             admin.dispose()
-        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def operations() -> dict:
+    from ogi.engine import api
+
+    ops = {
+        "list --overdue": lambda: api.list_cases("li", overdue=True, as_of=AS_OF),
+        "list": lambda: api.list_cases("li", as_of=AS_OF),
+    }
+    try:
+        from ogi.engine.warnings import sweep
+
+        ops["sweep (cold)"] = lambda: sweep(AS_OF)  # on an emptied outbox: every warning written
+        ops["sweep"] = lambda: sweep(AS_OF)         # again: everything already there
+    except ImportError:
+        pass
+    try:
+        from ogi.engine.annual_report import annual
+
+        ops["annual report"] = lambda: annual("zhao", 2026)
+    except ImportError:
+        pass
+    try:
+        from ogi.engine.audit import verify
+
+        ops["audit verify"] = lambda: verify("zhao")
+    except ImportError:
+        pass
+    return ops
+
+
+def describe(name: str, result: dict) -> str:
+    if name.startswith("list"):
+        return f"{len(result['cases'])} rows"
+    if name.startswith("sweep"):
+        return f"{result['candidates']} candidates, {result['created']} warnings created"
+    if name == "audit verify":
+        assert result["ok"], result["broken"][:3]
+        return f"{result['cases']} cases, {result['events']} events: intact"
+    if name == "annual report":
+        return "balanced" if not result.get("imbalance") else "UNBALANCED"
+    return ""
+
+
+def measure(agencies: list, budget: float = 40.0) -> tuple[dict, dict, dict]:
+    """Every operation on every agency, interleaved (A B A B ...) so that all sizes of one
+    operation see the same machine load; best of up to 3 rounds (fewer past `budget` seconds).
+    Returns times[op][size], facts[op][size] and the SELECTs of the largest agency per op."""
+    from ogi.engine.db import get_engine
+
+    ops = operations()
+    times: dict = {op: {} for op in ops}
+    facts: dict = {op: {} for op in ops}
+    plans: dict = {}
+    largest = agencies[-1]
+    for op, fn in ops.items():
+        spent = 0.0
+        for rnd in range(3):
+            for ag in agencies:
+                ag.use()
+                if op == "sweep (cold)":
+                    ag.clear_outbox()
+                cap = Capture(get_engine()) if (rnd == 0 and ag is largest) else None
+                t = time.perf_counter()
+                if cap is not None:
+                    with cap:
+                        result = fn()
+                else:
+                    result = fn()
+                took = time.perf_counter() - t
+                spent += took
+                times[op][ag.size] = min(times[op].get(ag.size, float("inf")), took)
+                if rnd == 0:
+                    facts[op][ag.size] = describe(op, result)
+                if cap is not None:
+                    plans[op] = cap.seen
+            if spent > budget:
+                break
+    return times, facts, plans
 
 
 INDEXED = re.compile(r"USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|Index (Only )?Scan|Bitmap Index Scan")
@@ -326,39 +365,50 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     header("bench_scale", f"{args.backend}, agencies of {', '.join(map(str, sizes))} cases "
                           f"({args.open_share:.0%} open), as of {AS_OF}")
-    runs = [run_size(args.backend, s, args.open_share, show_plans=(i == len(sizes) - 1)) for i, s in enumerate(sizes)]
-    for r in runs:
-        c = r["counts"]
-        print(f"size {r['size']}: {c['cases']} cases ({c['open']} open), {c['events']} history events, "
-              f"{c['letters']} letters, generated in {r['generate_s']:.0f} s; " +
-              "; ".join(f"{k}: {v}" for k, v in r["facts"].items()))
-    base = runs[0]
+    agencies: list[Agency] = []
+    try:
+        for size in sizes:
+            agencies.append(Agency(args.backend, size, args.open_share))
+        times, facts, plans = measure(agencies)
+        agencies[-1].use()
+        from ogi.engine.db import get_engine
+
+        explained = {op: explain(get_engine(), stmts) for op, stmts in plans.items()}
+    finally:
+        for ag in agencies:
+            ag.drop()
+
+    for ag in agencies:
+        c = ag.counts
+        print(f"size {ag.size}: {c['cases']} cases ({c['open']} open), {c['events']} history events, "
+              f"{c['letters']} letters, generated in {ag.generate_s:.0f} s; " +
+              "; ".join(f"{op}: {facts[op][ag.size]}" for op in facts if facts[op].get(ag.size)))
+    base = sizes[0]
     print()
-    print(f"{'operation':<16}" + "".join(f"{'growth ' + str(r['size'] // base['size']) + 'x size':>20}" for r in runs[1:])
+    print(f"{'operation':<16}" + "".join(f"{'time at ' + str(s // base) + 'x size':>22}" for s in sizes[1:])
           + "   linear or better?")
     verdicts = []
-    for op in base["times"]:
+    for op in times:
         cells, ok = "", True
-        for r in runs[1:]:
-            g = r["times"][op] / base["times"][op]
-            factor = r["size"] / base["size"]
-            ok = ok and g <= factor * 1.15  # 15% for the noise of a shared machine
-            cells += f"{g:>19.1f}x"
+        for size in sizes[1:]:
+            g = times[op][size] / times[op][base]
+            ok = ok and g <= (size / base) * 1.15  # 15% for the noise of a shared machine
+            cells += f"{g:>21.1f}x"
         verdicts.append(ok)
         print(f"{op:<16}{cells}   {'yes' if ok else 'NO'}")
-    print(f"(this run only, at {base['size']}: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in base["times"].items())
-          + ")")
-    last = runs[-1]
+    print(f"(this run only, at {base}: " + ", ".join(f"{op} {t[base] * 1000:.0f} ms" for op, t in times.items()) + ")")
     print()
-    print(f"Query plans at {last['size']} cases (EXPLAIN {'QUERY PLAN' if args.backend == 'sqlite' else ''}):")
+    print(f"Query plans at {sizes[-1]} cases (EXPLAIN{' QUERY PLAN' if args.backend == 'sqlite' else ''}):")
     unindexed = []
-    for op in ("list --overdue", "list", "sweep", "annual report", "audit verify"):
-        for sql, plan in last["plans"].get(op, []):
+    for op, rows in explained.items():
+        if op == "sweep (cold)":
+            continue  # the same SELECTs as the steady sweep
+        for sql, plan in rows:
             if "alembic_version" in sql:
                 continue
             print(f"-- {op}: {sql[:160]}{'…' if len(sql) > 160 else ''}")
             for line in plan:
-                print(f"     {line}")
+                print(f"     {line[:150]}{'…' if len(line) > 150 else ''}")
             scans_cases = any(re.search(r"\bSCAN (TABLE )?cases\b|Seq Scan on cases", p) for p in plan)
             if op in ("list --overdue", "list", "sweep") and ("FROM cases" in sql or "JOIN cases" in sql):
                 if scans_cases or not any(INDEXED.search(p) for p in plan):

@@ -66,7 +66,8 @@ def after_commit(case_id: int) -> list[dict]:
         from .db import describe_storage_error
 
         msg = describe_storage_error(exc) or f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        return [{"error": f"文书暂未生成（{msg}），步骤已保存；请稍后用“ogi letter render”重新生成"}]
+        return [{"letter_id": None, "kind": "本步骤的文书", "number": "",
+                 "error": f"{msg}；步骤已保存，请稍后用“ogi letter render”重新生成"}]
 
 
 def show(login: str | None, ref: str, *, with_history: bool = True) -> dict:

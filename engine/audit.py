@@ -82,8 +82,8 @@ def verify_session(s: Session, cfg: Config) -> dict:
     # Plain rows (attribute access, same column types), not ORM objects: every case, event and
     # letter is read once and never changed, and building ORM instances was half the time.
     c, h = Case.__table__.c, HistoryEvent.__table__.c
-    cases = {r.id: r for r in s.execute(select(Case.__table__).order_by(c.id))}
-    events = list(s.execute(select(HistoryEvent.__table__).order_by(h.case_id, h.seq)))
+    cases = {r.id: r for r in s.execute(select(Case.__table__).order_by(c.id)).all()}
+    events = s.execute(select(HistoryEvent.__table__).order_by(h.case_id, h.seq)).all()
     by_case = chain_all(events)
     broken: list[dict] = []
     event_ids: dict[int, int] = {}
@@ -109,7 +109,7 @@ def verify_session(s: Session, cfg: Config) -> dict:
         problem = _projection_problem(case, evs, cfg)
         if problem:
             broken.append(_broken("projection", problem, case, seq=evs[-1].seq + 1))
-    letters = list(s.execute(select(Letter.__table__).order_by(Letter.__table__.c.id)))
+    letters = s.execute(select(Letter.__table__).order_by(Letter.__table__.c.id)).all()
     for l in letters:
         case = cases.get(l.case_id)
         where = dict(letter_id=l.id, path=l.path or None)

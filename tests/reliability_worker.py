@@ -139,19 +139,23 @@ def _die() -> None:
 
 def arm_kill_point(where: str) -> None:
     """SIGKILL this process at a named point (fault injection for the crash suite):
-    in_step          inside a step's transaction: event appended, 文号 allocated, not committed
+    in_step          inside the 2nd step's transaction: event appended, 文号 allocated, not committed
     letter_half      half of a PDF written to the temporary file, no rename, nothing recorded
     letter_renamed   the PDF renamed into place, its SHA-256 not yet recorded in the history
     """
     from ogi.engine import cases, letters_service
 
-    if where == "in_step":
+    if where == "in_step":  # the second step's transaction (the first, a registration, commits)
         original = cases.allocate_letters
+        calls = [0]
 
         def allocate_then_die(*a, **kw):
-            original(*a, **kw)
-            a[0].flush()
-            _die()
+            out = original(*a, **kw)
+            calls[0] += 1
+            if calls[0] == 2:
+                a[0].flush()
+                _die()
+            return out
 
         cases.allocate_letters = allocate_then_die
     elif where == "letter_half":

@@ -161,9 +161,17 @@ def test_many_writers_many_cases(inst, tmp_path):
           f"({rendered} rendered) in families {dict((f, n) for f, n, *_ in fams)}; {_latency(records)}")
 
 
-def test_console_scripts_race(inst):
+@pytest.fixture
+def inst_sqlite():
+    i = Instance.create("sqlite")
+    yield i
+    i.close()
+
+
+def test_console_scripts_race(inst_sqlite):
     """The installed `ogi` command itself: three processes accept the same case at once, two
-    register at once."""
+    register at once. (On SQLite: the worker tests above cover both backends.)"""
+    inst = inst_sqlite
     cid = str(_register())
     env = {u: inst.subprocess_env(u) for u in ("li", "chen")}
     t0 = time.perf_counter()

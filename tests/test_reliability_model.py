@@ -357,11 +357,11 @@ def _run(machine, examples: int, steps: int) -> None:
 
 
 def test_model_sqlite():
-    _run(CaseModel, examples=30, steps=30)
+    _run(CaseModel, examples=25, steps=30)
 
 
 @pytest.mark.postgres
 def test_model_postgres():
     if not pg_available():
         pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
-    _run(CaseModelPostgres, examples=15, steps=25)
+    _run(CaseModelPostgres, examples=12, steps=25)
