@@ -63,6 +63,7 @@ def print_case_full(r: dict) -> None:
             t.add_row(l["number"], l["kind"], _d(l["issued_on"]), l["status"], l["path"] or "")
         c.print(t)
     if r.get("history"):
+        print_clock_chart(r)
         print_timeline(r)
     if r.get("next_steps"):
         c.print("下一步可办理：" + "、".join(s["label"] for s in r["next_steps"]))
@@ -110,3 +111,63 @@ def print_case_list(r: dict) -> None:
     console().print(t)
     if not r["cases"]:
         console().print("没有符合条件的案件。")
+
+
+def clock_chart_lines(r: dict, width: int = 56) -> list[str]:
+    """A picture of the case on one date axis: each clock as a bar from its start to its due
+    date (░ where paused), and the steps as numbered marks (the # of the timeline table)."""
+    import datetime as dt
+
+    def day(v):
+        return v if isinstance(v, dt.date) else dt.date.fromisoformat(v)
+
+    clocks = [c for c in r.get("clocks", []) if c.get("start") and c.get("due")]
+    steps = [(h["seq"], day(h["effective_on"])) for h in r.get("history", [])
+             if h.get("effective_on") and h["action"] not in ("letter_rendered", "warning_sent", "recompute")]
+    dates = [day(c["start"]) for c in clocks] + [day(c["due"]) for c in clocks] + [d for _, d in steps]
+    if not dates:
+        return []
+    lo, hi = min(dates), max(dates)
+    span = max((hi - lo).days, 1)
+
+    def col(d) -> int:
+        return round((day(d) - lo).days * (width - 1) / span)
+
+    label_w = 12
+    lines = [f"{'':<{label_w}}{lo.isoformat():<{width - 10}}{hi.isoformat():>10}"]
+    for c in clocks:
+        key = c["key"].split(":")
+        name = _CHART_NAMES.get(key[0], key[0]) + (key[1] if len(key) > 1 else "")
+        a, b = col(c["start"]), col(c["due"])
+        bar = [" "] * width
+        fill = "░" if c.get("paused") else "─"
+        for i in range(a, b + 1):
+            bar[i] = fill
+        bar[a], bar[b] = "├", "┤"
+        mark = "暂停" if c.get("paused") else ("进行中" if c.get("running") else "")
+        lines.append(_pad(name, label_w) + "".join(bar) + f" {str(c['due'])[5:]}{(' ' + mark) if mark else ''}")
+    marks = ["─"] * width
+    for _, d in steps:
+        i = col(d)
+        marks[i] = "▲" if marks[i] == "─" else "◆"  # ◆: several steps on one day
+    lines.append(_pad("办理步骤", label_w) + "".join(marks))
+    return lines
+
+
+_CHART_NAMES = {"correction_notice": "补正告知", "correction": "补正期限", "answer": "答复期限",
+                "consultation": "征求意见", "payment": "缴费期限"}
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a display width where CJK characters take two columns."""
+    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return text + " " * max(width - shown, 1)
+
+
+def print_clock_chart(r: dict) -> None:
+    lines = clock_chart_lines(r)
+    if lines:
+        c = console()
+        c.print("[bold]期限示意图[/]（├──┤ 期限起止，░ 暂停计算，▲ 办理步骤，◆ 同日多个步骤）")
+        for line in lines:
+            c.print(line, markup=False, highlight=False)

@@ -330,3 +330,19 @@ def test_case_list_filters(ogi):
     assert ogi.json("case", "list", "--state", "answered")["cases"] == []
     bad = ogi("case", "list", "--state", "lost")
     assert bad.exit_code == 1 and "状态" in bad.stderr
+
+
+def test_case_show_draws_the_clocks_on_one_axis(ogi_sqlite):
+    from ogi.commands.render import clock_chart_lines
+
+    ogi = ogi_sqlite
+    ogi.register("2026-09-24")
+    ogi.ok("case", "accept", "1", "--date", "2026-09-25")
+    shown = ogi.ok("case", "show", "1").stdout
+    assert "期限示意图" in shown and "答复期限" in shown
+    lines = clock_chart_lines(ogi.json("case", "show", "1"), width=40)
+    answer = next(line for line in lines if line.startswith("答复期限"))
+    bar = answer[len("答复期限") + 4:][:40]  # 4 CJK characters fill 8 of the 12 label columns
+    # received 9/24 is the left edge; the answer due 10/29 is the right edge of the axis.
+    assert bar.startswith("├") and bar.rstrip().endswith("┤") and "10-29" in answer
+    assert lines[-1].count("▲") + lines[-1].count("◆") >= 1
