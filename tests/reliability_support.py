@@ -115,7 +115,9 @@ class Instance:
         inst.activate()
         if init:
             r = run_cli(["init"], user="admin")
-            assert r.exit_code == 0, r.output
+            if r.exit_code != 0:
+                inst.close()
+                raise AssertionError(f"ogi init failed: {r.output}")
         return inst
 
     def activate(self) -> None:
@@ -224,6 +226,8 @@ def audit_database(url: str, *, check_cache: bool = True) -> Audit:
     cfg = load_config()
     a = Audit()
     with Session(get_engine(url)) as s:
+        if s.get_bind().dialect.name == "postgresql":  # one snapshot for every query below
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         cal = load_calendar(s)
         cases = s.exec(select(Case).order_by(Case.id)).all()
         a.cases = len(cases)
@@ -272,6 +276,23 @@ def audit_database(url: str, *, check_cache: bool = True) -> Audit:
             if sorted(ns) != list(range(1, len(ns) + 1)):
                 a.problems.append(f"case numbers {y}: not gap-free/unique: {sorted(ns)}")
     return a
+
+
+def settle(url: str) -> None:
+    """After a SIGKILL: wait until every write transaction the dead process had open on this
+    database is gone (rolled back, or committed if its COMMIT was already on the wire).
+    On PostgreSQL a SHARE lock on the written tables waits for exactly those; SQLite needs nothing
+    (the next connection rolls back the dead process's journal)."""
+    from sqlalchemy import text
+
+    from ogi.engine.db import get_engine
+
+    eng = get_engine(url)
+    if eng.dialect.name != "postgresql":
+        return
+    with eng.begin() as c:
+        c.execute(text("SET LOCAL lock_timeout = '30s'"))
+        c.execute(text("LOCK TABLE cases, history_event, letter, counter IN SHARE MODE"))
 
 
 def sqlite_integrity(path: Path) -> str:
@@ -332,6 +353,6 @@ def today() -> dt.date:
 
 
 __all__ = ["CliResult", "Instance", "run_cli", "snapshot", "history_hashes", "audit_database",
-           "assert_clear_refusal", "has_cjk", "sqlite_integrity", "start_worker", "collect", "wait_ready",
+           "assert_clear_refusal", "has_cjk", "sqlite_integrity", "settle", "start_worker", "collect", "wait_ready",
            "run_together", "pg_available",
            "today", "VENV_BIN", "REPO"]

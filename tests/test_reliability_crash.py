@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from reliability_support import (Instance, audit_database, pg_available, run_cli, sqlite_integrity, start_worker,
-                                 wait_ready)
+from reliability_support import (Instance, audit_database, pg_available, run_cli, settle, sqlite_integrity,
+                                 start_worker, wait_ready)
 
 SEED = 20261231
 
@@ -42,6 +42,7 @@ def inst(request):
 
 def check_consistent(inst: Instance, *, finished: bool = False) -> dict:
     """Everything a crash must not break. Returns a few numbers for the test output."""
+    settle(inst.url)
     if inst.backend == "sqlite":
         assert sqlite_integrity(inst.home / "ogi.db") == "ok"
     audit = audit_database(inst.url)
@@ -51,6 +52,8 @@ def check_consistent(inst: Instance, *, finished: bool = False) -> dict:
     from sqlalchemy import text
 
     with inst.engine().connect() as c:
+        if inst.backend == "postgres":
+            c.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         letters = c.execute(text("SELECT id, status, path, sha256 FROM letter ORDER BY id")).all()
         events = c.execute(text("SELECT data FROM history_event WHERE action = 'letter_rendered'")).all()
         states = dict(c.execute(text("SELECT state, count(*) FROM cases GROUP BY state")).all())
