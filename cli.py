@@ -86,12 +86,12 @@ def _log_unexpected(exc: BaseException, argv: list[str] | None = None) -> str:
 
 
 _USAGE_PATTERNS = (
-    (r"Missing argument '(.+)'\.?", r"缺少参数 \1"),
-    (r"Missing option '(.+)'\.?", r"缺少选项 \1"),
-    (r"No such command '(.+)'\.?", r"没有命令“\1”"),
+    (r"Missing argument '([^']+)'\.?", r"缺少参数 \1"),
+    (r"Missing option '([^']+)'\.?", r"缺少选项 \1"),
+    (r"No such command '([^']+)'\.?", r"没有命令“\1”"),
     (r"No such option: (\S+)(.*)", r"没有选项 \1\2"),
-    (r"Option '(.+)' requires an argument\.?", r"选项 \1 需要一个值"),
-    (r"Invalid value for '(.+)': (.+)", r"\1 的值无效：\2"),
+    (r"Option '([^']+)' requires an argument\.?", r"选项 \1 需要一个值"),
+    (r"Invalid value for '([^']+)': (.+)", r"\1 的值无效：\2"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
 )
 
@@ -105,6 +105,8 @@ def _usage_error(exc, argv: list[str]) -> None:
         message, n = re.subn(pattern, repl, message)
         if n:
             break
+    message = re.sub(r"\s*Did you mean '([^']+)'\??", r"（是否要输入“\1”？）", message)
+    message = re.sub(r"\s*\(Possible options: ([^)]+)\)", r"（可用选项：\1）", message)
     for phrase, zh in (("Input should be a valid integer", "应为整数"), ("unable to parse string as an integer", ""),
                        ("is not a valid integer", "不是整数"), ("is not in the range", "不在允许范围内"),
                        ("Input should be greater than or equal to", "应大于或等于"),

@@ -266,6 +266,10 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
     req = StepRequest(trigger, actor.login, actor.roles, effective_on, today, {**params, "reason": reason})
     refused = reasons(req, facts, dues, electronic_needs_consent=cfg.rules.electronic_delivery_requires_consent,
                       applicant_consents=bool(applicant and applicant.electronic_consent))
+    until = params.get("until")
+    if trigger is Trigger.DELAY and until and not cal.is_workday(until, allow_provisional=True):
+        # A period ending on a day off runs to the next working day (民法典第二百零三条): name that day.
+        refused.append(f"延迟答复期限 {until} 不是工作日，请改为工作日（如 {cal.add(until, 1, allow_provisional=True)}）")
     if refused:
         raise StepRefused(TRIGGER_LABELS[trigger], refused)
     warnings = _late_warnings(trigger, effective_on, dues)

@@ -109,12 +109,27 @@ def build_context(session, cfg: Config, letter: Letter):
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphaned_temporaries(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _remove_orphaned_temporaries(path: Path) -> None:
+    """Temporary files of writers that were killed mid-write (never recorded) are removed."""
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's process
 
 
 def _target(case_number: str, letter: Letter, version: int) -> Path:

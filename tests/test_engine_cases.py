@@ -346,3 +346,11 @@ def test_case_show_draws_the_clocks_on_one_axis(ogi_sqlite):
     # received 9/24 is the left edge; the answer due 10/29 is the right edge of the axis.
     assert bar.startswith("├") and bar.rstrip().endswith("┤") and "10-29" in answer
     assert lines[-1].count("▲") + lines[-1].count("◆") >= 1
+
+
+def test_delay_must_end_on_a_working_day(ogi_sqlite):
+    ogi = ogi_sqlite
+    ogi.register()
+    ogi.ok("case", "accept", "1", "--date", "2026-09-25")
+    r = ogi("case", "delay", "1", "--until", "2026-12-12", "--reason", "量大", "--date", "2026-10-09", user="wang")
+    assert r.exit_code == 1 and "不是工作日" in r.stderr and "2026-12-14" in r.stderr
