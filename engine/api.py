@@ -17,7 +17,7 @@ from .cases import APPLICANT_KINDS, CHANNELS, Registration, events_of, facts_of,
 from .config import load_config
 from .db import read_session, write_session
 from .history import decode
-from .identity import Actor, require_role, resolve_actor, today
+from .identity import Actor, resolve_actor, today
 from .masking import mask_id_number, mask_phone
 from .models import Applicant, Case, Consultation, Letter
 

@@ -33,7 +33,7 @@ from .cases import APPLICANT_KINDS, CHANNELS, load_case
 from .config import Config, load_config
 from .db import read_session
 from .errors import InputError
-from .history import decode, now_shanghai, verify_chain
+from .history import now_shanghai, rendered_letter, verify_chain
 from .identity import resolve_actor, today
 from .masking import mask_id_number, mask_phone
 from .models import Applicant, Case, Consultation, Counter, HistoryEvent, Letter
@@ -99,13 +99,9 @@ def verify_session(s: Session, cfg: Config) -> dict:
         n_events += len(evs)
         for ev in evs:
             event_ids[ev.id] = cid
-            if ev.action == "letter_rendered":
-                try:
-                    d = decode(ev.data)
-                except ValueError:
-                    continue
-                if isinstance(d.get("letter_id"), int):
-                    rendered[d["letter_id"]] = d.get("sha256", "")
+            d = rendered_letter(ev)
+            if d is not None:
+                rendered[d["letter_id"]] = d.get("sha256", "")
         case = cases.get(cid)
         if case is None:
             continue

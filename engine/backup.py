@@ -23,7 +23,6 @@ Letter files (OGI_HOME/letters) are not in the database: back that directory up 
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import shutil

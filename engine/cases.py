@@ -7,12 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from ..calendars import WorkCalendar
-from ..states.guards import CONSULTATION_KINDS, StepRequest, reasons
+from ..states.guards import StepRequest, reasons
 from ..states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
 from .config import Config

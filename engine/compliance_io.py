@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from ..calendars import WorkCalendar
 from .compliance import REMEDY_KINDS, CaseRecord, Finding, LetterFact, check_case
 from .config import Config
-from .history import decode
+from .history import rendered_letter
 from .models import Applicant, Case, HistoryEvent, Letter
 from .timeline import build
 
@@ -69,13 +69,9 @@ def load_records(session: Session, cfg: Config, cal: WorkCalendar, case_ids: lis
     rendered: dict[int, dict] = {}
     for ev in session.exec(eq):
         events.setdefault(ev.case_id, []).append(ev)
-        if ev.action == "letter_rendered":
-            try:
-                d = decode(ev.data)
-            except ValueError:
-                continue
-            if isinstance(d.get("letter_id"), int):
-                rendered[d["letter_id"]] = d  # the latest rendering of each letter wins
+        d = rendered_letter(ev)
+        if d is not None:
+            rendered[d["letter_id"]] = d  # the latest rendering of each letter wins
     letters: dict[int, list[Letter]] = {}
     for l in session.exec(lq):
         letters.setdefault(l.case_id, []).append(l)

@@ -77,6 +77,17 @@ def decode(data: str) -> dict:
     return json.loads(data) if data else {}
 
 
+def rendered_letter(ev) -> dict | None:
+    """The data of a `letter_rendered` event naming its letter, or None for any other event."""
+    if ev.action != "letter_rendered":
+        return None
+    try:
+        d = decode(ev.data)
+    except ValueError:
+        return None
+    return d if isinstance(d, dict) and isinstance(d.get("letter_id"), int) else None
+
+
 def chain_all(events: Iterable) -> dict[int, list]:
     by_case: dict[int, list] = {}
     for ev in events:

@@ -71,12 +71,19 @@ def _pg_schema_url() -> tuple[str, str]:
     return schema, f"{PG_BASE}?options=-csearch_path%3D{schema}"
 
 
+def require_postgres() -> None:
+    """Skip where no PostgreSQL server answers, except in CI (.ci/run sets OGI_REQUIRE_POSTGRES): fail there."""
+    if pg_available():
+        return
+    if os.environ.get("OGI_REQUIRE_POSTGRES"):
+        pytest.fail("OGI_REQUIRE_POSTGRES is set but no PostgreSQL server answers on 127.0.0.1:5432")
+    pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request) -> str:
-    if request.param == "postgres" and not pg_available():
-        if os.environ.get("OGI_REQUIRE_POSTGRES"):  # CI must run them (.ci/run sets this)
-            pytest.fail("OGI_REQUIRE_POSTGRES is set but no PostgreSQL server answers on 127.0.0.1:5432")
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    if request.param == "postgres":
+        require_postgres()
     return request.param
 
 
@@ -141,3 +148,13 @@ def calendar():
     from ogi.calendars import WorkCalendar, bundled_years
 
     return WorkCalendar(bundled_years())
+
+
+@pytest.fixture
+def inst(backend):
+    """A throwaway instance for tests that drive `ogi` in real subprocesses (reliability tests)."""
+    from reliability_support import Instance
+
+    i = Instance.create(backend)
+    yield i
+    i.close()

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import require_postgres
 
-from reliability_support import (Instance, audit_database, pg_available, run_cli, snapshot, sqlite_integrity,
+from reliability_support import (Instance, audit_database, run_cli, snapshot, sqlite_integrity,
                                  start_worker, wait_ready)
 
 
@@ -175,8 +176,7 @@ def test_restore_refuses_bad_files(inst, tmp_path):
 def test_postgres_recipe_masks_the_password_and_works(tmp_path):
     """On PostgreSQL `ogi backup` prints the pg_dump/pg_restore recipe (exit 0) with the password
     masked; the printed commands, run as shown, restore a database that verifies clean."""
-    if not pg_available():
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    require_postgres()
     inst = Instance.create("postgres")
     try:
         work(2)

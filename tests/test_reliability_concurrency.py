@@ -15,19 +15,10 @@ import time
 
 import pytest
 
-from reliability_support import (VENV_BIN, Instance, assert_clear_refusal, audit_database, pg_available,
+from reliability_support import (VENV_BIN, Instance, assert_clear_refusal, audit_database,
                                  run_cli, run_together)
 
 WORKERS = 4
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def inst(request):
-    if request.param == "postgres" and not pg_available():
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
-    i = Instance.create(request.param)
-    yield i
-    i.close()
 
 
 def _register(received: str = "2026-09-24") -> int:

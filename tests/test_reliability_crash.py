@@ -24,20 +24,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import require_postgres
 
-from reliability_support import (Instance, audit_database, pg_available, run_cli, settle, sqlite_integrity,
+from reliability_support import (Instance, audit_database, run_cli, settle, sqlite_integrity,
                                  start_worker, wait_ready)
 
 SEED = 20261231
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def inst(request):
-    if request.param == "postgres" and not pg_available():
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
-    i = Instance.create(request.param)
-    yield i
-    i.close()
 
 
 def check_consistent(inst: Instance, *, finished: bool = False) -> dict:
@@ -110,8 +102,8 @@ def recover(inst: Instance) -> list[dict]:
     pytest.param("postgres", "in_step", marks=pytest.mark.postgres)])
 def test_kill_at_named_points(backend, where):
     """The worker registers a case and drives it; the kill point fires at its first chance."""
-    if backend == "postgres" and not pg_available():
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    if backend == "postgres":
+        require_postgres()
     inst = Instance.create(backend)
     try:
         _named_point(inst, where)

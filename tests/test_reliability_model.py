@@ -23,11 +23,12 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import require_postgres
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
-from reliability_support import Instance, assert_clear_refusal, audit_database, pg_available, run_cli, snapshot
+from reliability_support import Instance, assert_clear_refusal, audit_database, run_cli, snapshot
 
 from ogi.calendars import WorkCalendar, bundled_years
 from ogi.states.machine import CLOSED, OPEN, TRANSITIONS, CaseState, Trigger, allowed_triggers
@@ -362,6 +363,5 @@ def test_model_sqlite():
 
 @pytest.mark.postgres
 def test_model_postgres():
-    if not pg_available():
-        pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
+    require_postgres()
     _run(CaseModelPostgres, examples=12, steps=25)
