@@ -26,8 +26,10 @@ def register(root: typer.Typer) -> None:
 @app.command("verify", help="重新核验每个案件的哈希链和每份文书文件的 SHA-256，指出每个案件第一处断裂；有断裂时退出码为 1。")
 def verify_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
     from ..engine.audit import verify
+    from .common import progress_bar
 
-    r = verify(as_)
+    with progress_bar("核验办理记录", enabled=not json_) as update:
+        r = verify(as_, update)
     if json_:
         print_json(r)
     else:

@@ -66,3 +66,31 @@ def err_console():
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+class progress_bar:
+    """A transient progress bar on stderr for long work (shown only on a terminal); yields a
+    `update(done, total)` callback for the engine."""
+
+    def __init__(self, description: str, enabled: bool = True):
+        self.description, self.enabled, self._progress = description, enabled, None
+
+    def __enter__(self):
+        if not self.enabled or not err_console().is_terminal:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn(self.description), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), console=err_console(), transient=True)
+        self._progress.start()
+        task = self._progress.add_task(self.description, total=None)
+
+        def update(done: int, total: int) -> None:
+            self._progress.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()
+        return False

@@ -80,7 +80,8 @@ def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
     return None
 
 
-def verify_session(s: Session, cfg: Config) -> dict:
+def verify_session(s: Session, cfg: Config, progress=None) -> dict:
+    """`progress(done, total)` is called as cases are walked (long work shows progress)."""
     # Plain rows (attribute access, same column types), not ORM objects, and the history streamed
     # case by case in (case_id, seq) order: every event is read once and never changed, building
     # ORM instances was half the time, and holding every event at once made memory (and the
@@ -94,7 +95,9 @@ def verify_session(s: Session, cfg: Config) -> dict:
     rendered: dict[int, str] = {}
     n_events = 0
     with_history: set[int] = set()
-    for cid, group in groupby(stream, key=attrgetter("case_id")):
+    for done, (cid, group) in enumerate(groupby(stream, key=attrgetter("case_id")), 1):
+        if progress is not None and (done % 200 == 0 or done == len(cases)):
+            progress(done, len(cases))
         evs = list(group)
         n_events += len(evs)
         for ev in evs:
@@ -188,12 +191,12 @@ def snapshot(s: Session) -> None:
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def verify(login: str | None) -> dict:
+def verify(login: str | None, progress=None) -> dict:
     cfg = load_config()
     resolve_actor(cfg, login)
     with read_session() as s:
         snapshot(s)
-        return verify_session(s, cfg)
+        return verify_session(s, cfg, progress)
 
 
 # --------------------------------------------------------------------------- history
