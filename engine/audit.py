@@ -58,10 +58,10 @@ def sha256_file(path: Path) -> str:
 
 def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
     from . import clocks as clk
-    from .timeline import EventView
+    from .history import EventView
 
     try:
-        facts = clk.replay([EventView(e) for e in events], correction_period=cfg.rules.correction_period_workdays,
+        facts = clk.replay([EventView(e, strict=False) for e in events], correction_period=cfg.rules.correction_period_workdays,
                            fee_pauses=cfg.rules.fee_pauses_answer_clock)
     except Exception as exc:  # noqa: BLE001 - damaged history: say so
         return f"办理记录无法按流程重放（{type(exc).__name__}）：记录可能被删除或改动"

@@ -16,7 +16,7 @@ from ..states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
 from .config import Config
 from .errors import ConflictError, InputError, NotFound, StepRefused
-from .history import GENESIS, canonical_json, decode, event_hash, now_shanghai
+from .history import GENESIS, EventView, canonical_json, decode, event_hash, now_shanghai
 from .identity import Actor, require_role
 from .models import Applicant, Case, Consultation, HistoryEvent
 from .numbering import allocate_letters, next_value
@@ -131,14 +131,6 @@ def append_event(session: Session, case_id: int, actor: str, action: str, effect
     return _append_event(session, case_id, actor, action, effective_on, reason, data or {})
 
 
-class _Ev:
-    __slots__ = ("action", "effective_on", "data", "actor")
-
-    def __init__(self, row: HistoryEvent):
-        self.action, self.effective_on, self.actor = row.action, row.effective_on, row.actor
-        self.data = decode(row.data)
-
-
 def events_of(session: Session, case_id: int) -> list[HistoryEvent]:
     return list(session.exec(select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq)))
 
@@ -150,7 +142,7 @@ def facts_of(session: Session, case_id: int, cfg: Config) -> clk.CaseFacts:
 def _facts_and_tip(session: Session, case_id: int, cfg: Config) -> tuple[clk.CaseFacts, tuple[int, str]]:
     """The replayed facts and (seq, hash) of the last event, from one read of the history."""
     events = events_of(session, case_id)
-    facts = clk.replay([_Ev(e) for e in events],
+    facts = clk.replay([EventView(e) for e in events],
                        correction_period=cfg.rules.correction_period_workdays,
                        fee_pauses=cfg.rules.fee_pauses_answer_clock)
     return facts, ((events[-1].seq, events[-1].hash) if events else (0, GENESIS))
@@ -233,7 +225,7 @@ def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg
             "fee_pauses": cfg.rules.fee_pauses_answer_clock}
     # A case created in this very transaction has no event yet: the chain starts at GENESIS.
     ev = _append_event(session, case.id, actor.login, "register", received_on, "", data, tip=(0, GENESIS))
-    facts = clk.replay([_Ev(ev)])
+    facts = clk.replay([EventView(ev)])
     _refresh_cache(case, facts, clk.compute_clocks(facts, cal))
     allocate_letters(session, cfg, case, ev, None, received_on)
     return case

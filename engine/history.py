@@ -77,6 +77,29 @@ def decode(data: str) -> dict:
     return json.loads(data) if data else {}
 
 
+class EventView:
+    """A stored history event with its data decoded: what replay, the letters and the timeline
+    read. With strict=False (audit and timeline over possibly tampered rows) unreadable data
+    reads as {} instead of raising."""
+
+    __slots__ = ("id", "case_id", "seq", "recorded_at", "actor", "action", "effective_on", "reason", "data", "hash")
+
+    def __init__(self, row, *, strict: bool = True):
+        self.id, self.case_id, self.seq = getattr(row, "id", None), row.case_id, row.seq
+        self.recorded_at, self.actor, self.action = row.recorded_at, row.actor, row.action
+        self.effective_on, self.reason, self.hash = row.effective_on, row.reason, row.hash
+        raw = row.data
+        if isinstance(raw, dict):
+            self.data = raw
+        elif strict:
+            self.data = decode(raw)
+        else:
+            try:
+                self.data = decode(raw)
+            except ValueError:
+                self.data = {}
+
+
 def rendered_letter(ev) -> dict | None:
     """The data of a `letter_rendered` event naming its letter, or None for any other event."""
     if ev.action != "letter_rendered":

@@ -20,7 +20,7 @@ from .cases import APPLICANT_KINDS, append_event, events_of
 from .config import Config, home_dir, load_config
 from .db import read_session, write_session
 from .errors import LetterError, NotFound
-from .history import decode
+from .history import EventView
 from .masking import mask_id_number
 from .models import Applicant, Case, Letter
 
@@ -31,13 +31,6 @@ def letters_dir() -> Path:
     return Path(os.environ.get("OGI_LETTERS_DIR") or home_dir() / "letters")
 
 
-class _Ev:
-    def __init__(self, row):
-        self.action, self.effective_on, self.actor = row.action, row.effective_on, row.actor
-        self.data = decode(row.data)
-        self.reason, self.seq, self.id = row.reason, row.seq, row.id
-
-
 def build_context(session, cfg: Config, letter: Letter):
     """The letter's content from the case history up to the step that made it due."""
     from ..letters import Agency, Applicant as LApplicant, LetterContext
@@ -45,7 +38,7 @@ def build_context(session, cfg: Config, letter: Letter):
 
     case = session.get(Case, letter.case_id)
     ap = session.get(Applicant, case.applicant_id)
-    rows = [_Ev(e) for e in events_of(session, case.id)]
+    rows = [EventView(e) for e in events_of(session, case.id)]
     upto = [e for e in rows if e.seq <= next(r.seq for r in rows if r.id == letter.event_id)]
     ev = upto[-1]
     facts = clk.replay(upto, correction_period=cfg.rules.correction_period_workdays,

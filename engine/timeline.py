@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from ..calendars import WorkCalendar
 from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
-from .history import decode
+from .history import EventView
 
 ACTION_LABELS = {
     "register": "登记",
@@ -38,25 +38,6 @@ def clock_label(key: str) -> str:
     if key.startswith("consultation:"):
         return f"{CLOCK_SHORT['consultation']}（征求意见 {key.split(':', 1)[1]}）"
     return CLOCK_SHORT.get(key, key)
-
-
-class EventView:
-    """What replay needs of an event, plus what the timeline shows."""
-
-    __slots__ = ("id", "case_id", "seq", "recorded_at", "actor", "action", "effective_on", "reason", "data", "hash")
-
-    def __init__(self, row):
-        self.id, self.case_id, self.seq = getattr(row, "id", None), row.case_id, row.seq
-        self.recorded_at, self.actor, self.action = row.recorded_at, row.actor, row.action
-        self.effective_on, self.reason, self.hash = row.effective_on, row.reason, row.hash
-        raw = row.data
-        if isinstance(raw, dict):
-            self.data = raw
-        else:
-            try:
-                self.data = decode(raw)
-            except ValueError:
-                self.data = {}
 
 
 @dataclass
@@ -91,7 +72,7 @@ class Entry:
 def build(events: Sequence, cal: WorkCalendar, *, correction_period: int = 15,
           fee_pauses: bool = True) -> tuple[list[Entry], clk.CaseFacts | None]:
     """Entries for `events` (ordered by seq) and the facts after the last replayable one."""
-    views = [e if isinstance(e, EventView) else EventView(e) for e in events]
+    views = [e if isinstance(e, EventView) else EventView(e, strict=False) for e in events]
     out: list[Entry] = []
     facts: clk.CaseFacts | None = None
     before: dict[str, dt.date | None] = {}
