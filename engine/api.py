@@ -20,6 +20,7 @@ from .history import decode
 from .identity import Actor, resolve_actor, today
 from .masking import mask_id_number, mask_phone
 from .models import Applicant, Case, Consultation, Letter
+from .timeline import action_label
 
 
 def _context(login: str | None):
@@ -96,18 +97,6 @@ def history_row(e) -> dict:
     return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
             "label": action_label(e.action),
             "effective_on": e.effective_on, "reason": e.reason, "data": decode(e.data), "hash": e.hash}
-
-
-def action_label(action: str) -> str:
-    """Chinese name of a history action: a step of the table, or a recorded fact."""
-    if action in Trigger._value2member_map_:
-        return TRIGGER_LABELS[Trigger(action)]
-    return _ACTION_LABELS.get(action, action)
-
-
-_ACTION_LABELS = {"register": "登记", "recompute": "日历更新后重新计算期限", "letter_rendered": "生成文书",
-                  "warning_sent": "发出期限提醒", "review_recorded": "登记行政复议/诉讼",
-                  "review_result": "登记行政复议/诉讼结果"}
 
 
 def case_summary(s, case: Case, cal, actor: Actor, *, clocks: list | None = None) -> dict:
