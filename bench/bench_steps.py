@@ -5,13 +5,13 @@
 A lifecycle is six use cases, one transaction each, as the clerks run them: register, accept,
 propose (disclose), decide, approve (by a reviewer), deliver (by post). Two engine paths:
 
-  engine   what the brief names: per step `with write_session()`: load_config, resolve_actor,
-           load_calendar(session), cases.register / cases.run_step (letter numbers allocated,
-           letters not rendered).
+  engine   what the brief names: per step one transaction (`with write_db()`, the pooled DBAPI
+           connection, as api.step uses): load_config, resolve_actor, load_calendar,
+           cases.register / cases.run_step (letter numbers allocated, letters not rendered).
   api      engine/api.py register_case / step, exactly what `ogi case ...` calls (adds the
            case_summary the CLI prints), with the post-commit letter rendering switched off.
 
-Baseline: a raw driver loop (sqlite3 with the same pragmas as ogi: WAL, synchronous=NORMAL,
+Baseline: a raw driver loop (sqlite3 with the same pragmas as ogi: WAL, synchronous=FULL,
 foreign keys, BEGIN IMMEDIATE; or psycopg) doing, per lifecycle, the same number of
 transactions and of row writes (INSERTs and UPDATEs, counted on the engine's own connection
 while one lifecycle runs) into tables of the same shape. Engine and raw batches run interleaved
@@ -47,15 +47,15 @@ def lifecycle_engine(i: int) -> None:
     from ogi.engine.calendar_store import load_calendar
     from ogi.engine.cases import Registration, register, run_step
     from ogi.engine.config import load_config
-    from ogi.engine.db import write_session
+    from ogi.engine.db import write_db
     from ogi.engine.identity import resolve_actor, today
-    from ogi.states.machine import Trigger
 
     def txn(login, fn):
+        _next_txn()
         cfg = load_config()
         actor = resolve_actor(cfg, login)
-        with write_session() as s:
-            return fn(s, cfg, load_calendar(s), actor)
+        with write_db() as db:
+            return fn(db, cfg, load_calendar(db), actor)
 
     reg = Registration(applicant=f"张三{i}", applicant_type="natural", channel="in_person",
                        received=dt.date(2026, 3, 2), description=PAYLOAD, phone="13800000000")
@@ -71,8 +71,10 @@ def lifecycle_api(i: int) -> None:
 
     reg = Registration(applicant=f"张三{i}", applicant_type="natural", channel="in_person",
                        received=dt.date(2026, 3, 2), description=PAYLOAD, phone="13800000000")
+    _next_txn()
     ref = str(api.register_case("li", reg)["id"])
     for login, trig, day, params in STEPS:
+        _next_txn()
         api.step(login, ref, trig, day, params)
 
 
@@ -91,32 +93,53 @@ def _steps():
 STEPS: list = []
 
 
+_COUNTING: list[list[int]] | None = None  # per transaction [inserts, updates] while counting
+
+
+def _next_txn() -> None:
+    if _COUNTING is not None:
+        _COUNTING.append([0, 0])
+
+
+def _count(statement: str, rows: int = 1) -> None:
+    if _COUNTING is None:
+        return
+    verb = statement.lstrip().split(None, 1)[0].upper()
+    if verb == "INSERT":
+        _COUNTING[-1][0] += rows
+    elif verb in ("UPDATE", "DELETE"):
+        _COUNTING[-1][1] += rows
+
+
 def count_writes(fn) -> list[tuple[int, int]]:
-    """(inserts, updates) per transaction while fn() runs, seen on the engine's connection."""
+    """(inserts, updates) per transaction while fn() runs: the engine's plain-SQL statements
+    (engine.rows.Db) and any the ORM issues (SQLAlchemy's cursor events)."""
+    global _COUNTING
     from sqlalchemy import event
 
+    from ogi.engine import rows
     from ogi.engine.db import get_engine
 
     engine = get_engine()
-    txns: list[list[int]] = []
-
-    def on_begin(conn):
-        txns.append([0, 0])
 
     def on_exec(conn, cursor, statement, params, context, executemany):
-        verb = statement.lstrip().split(None, 1)[0].upper()
-        if verb == "INSERT":
-            txns[-1][0] += len(params) if executemany else 1
-        elif verb in ("UPDATE", "DELETE"):
-            txns[-1][1] += len(params) if executemany else 1
+        _count(statement, len(params) if executemany else 1)
 
-    event.listen(engine, "begin", on_begin)
+    original = rows.Db._sql
+
+    def counted(self, sql):
+        _count(sql)
+        return original(self, sql)
+
+    _COUNTING = []
     event.listen(engine, "before_cursor_execute", on_exec)
+    rows.Db._sql = counted
     try:
         fn()
     finally:
-        event.remove(engine, "begin", on_begin)
+        rows.Db._sql = original
         event.remove(engine, "before_cursor_execute", on_exec)
+        txns, _COUNTING = _COUNTING, None
     return [tuple(t) for t in txns if t != [0, 0]]
 
 
@@ -136,7 +159,7 @@ class RawSqlite:
         import sqlite3
 
         self.db = sqlite3.connect(path, isolation_level=None, timeout=15)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=15000"):
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=15000"):
             self.db.execute(f"PRAGMA {pragma}")
         for sql in RAW_SCHEMA:
             self.db.execute(sql)

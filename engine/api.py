@@ -9,18 +9,16 @@ from typing import Any
 
 from sqlmodel import select
 
-from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
-from ..states.outcomes import OUTCOMES
+from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
+from . import rows
 from .calendar_store import load_calendar
-from .cases import APPLICANT_KINDS, CHANNELS, Registration, events_of, facts_of, load_case, register, run_step
+from .cases import Registration, facts_of, load_case, register, run_step
 from .config import load_config
-from .db import read_session, write_session
-from .history import decode
-from .identity import Actor, resolve_actor, today
-from .masking import mask_id_number, mask_phone
-from .models import Applicant, Case, Consultation, Letter
-from .timeline import action_label
+from .db import read_session, write_db, write_session
+from .identity import resolve_actor, today
+from .models import Applicant, Case
+from .summary import case_summary, history_row, show_on  # noqa: F401 - history_row: part of the api
 
 
 def _context(login: str | None):
@@ -33,7 +31,7 @@ def register_case(login: str | None, reg: Registration) -> dict:
     with write_session() as s:
         cal = load_calendar(s)
         case = register(s, cfg, cal, actor, reg)
-        out = case_summary(s, case, cal, actor)
+        out = case_summary(rows.of_session(s), case, cal, actor, cfg=cfg)
         from .repeated import repeat_warnings  # 条例第三十六条第（六）项: tell the clerk at once
 
         out["warnings"] = repeat_warnings(s, case)
@@ -45,10 +43,10 @@ def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | 
          params: dict[str, Any] | None = None, reason: str = "") -> dict:
     cfg, actor = _context(login)
     now = today()
-    with write_session() as s:
-        cal = load_calendar(s)
-        res = run_step(s, cfg, cal, actor, ref, trigger, effective_on or now, now, params or {}, reason)
-        out = case_summary(s, res.case, cal, actor, clocks=res.clocks)
+    with write_db() as db:
+        cal = load_calendar(db)
+        res = run_step(db, cfg, cal, actor, ref, trigger, effective_on or now, now, params or {}, reason)
+        out = case_summary(db, res.case, cal, actor, clocks=res.clocks)
         out["step"] = {"action": trigger.value, "label": TRIGGER_LABELS[trigger],
                        "effective_on": res.event.effective_on, "warnings": res.warnings, **res.extra}
     out["letters_rendered"] = after_commit(res.case.id)
@@ -74,12 +72,7 @@ def after_commit(case_id: int) -> list[dict]:
 def show(login: str | None, ref: str, *, with_history: bool = True) -> dict:
     cfg, actor = _context(login)
     with read_session() as s:
-        cal = load_calendar(s)
-        case = load_case(s, ref)
-        out = case_summary(s, case, cal, actor)
-        if with_history:
-            out["history"] = [history_row(e) for e in events_of(s, case.id)]
-        return out
+        return show_on(rows.of_session(s), cfg, actor, ref, with_history=with_history)
 
 
 def explain(login: str | None, ref: str) -> dict:
@@ -91,61 +84,6 @@ def explain(login: str | None, ref: str) -> dict:
         clocks = clk.compute_clocks(facts, cal)
         return {"id": case.id, "number": case.number, "state": facts.state.value,
                 "clocks": [c.to_json() for c in clocks]}
-
-
-def history_row(e) -> dict:
-    return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
-            "label": action_label(e.action),
-            "effective_on": e.effective_on, "reason": e.reason, "data": decode(e.data), "hash": e.hash}
-
-
-def case_summary(s, case: Case, cal, actor: Actor, *, clocks: list | None = None) -> dict:
-    """clocks: the case's current clocks when the caller has them (run_step computes them from
-    the history it just extended); otherwise replayed from the history here."""
-    if clocks is None:
-        facts = facts_of(s, case.id, load_config())
-        clocks = clk.compute_clocks(facts, cal)
-    applicant = s.get(Applicant, case.applicant_id)
-    may_see_private = actor.has("clerk", "admin")
-    deadlines: dict[str, Any] = {}
-    provisional: dict[str, bool] = {}
-    consultations_due: dict[str, Any] = {}
-    for c in clocks:
-        if c.key.startswith("consultation:"):
-            consultations_due[c.key.split(":", 1)[1]] = c.due
-        else:
-            deadlines[f"{c.key}_due"] = c.due
-        provisional[c.key] = c.provisional
-    if consultations_due:
-        deadlines["consultations"] = consultations_due
-    cons = s.exec(select(Consultation).where(Consultation.case_id == case.id).order_by(Consultation.id)).all()
-    letters = s.exec(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)).all()
-    state = CaseState(case.state)
-    o = OUTCOMES.get(case.outcome) if case.outcome else None
-    return {
-        "id": case.id, "number": case.number, "state": case.state, "state_label": STATE_LABELS[state],
-        "outcome": case.outcome, "outcome_label": o.label if o else None,
-        "applicant": {
-            "name": applicant.name, "type": applicant.kind, "type_label": APPLICANT_KINDS[applicant.kind],
-            "id_number": applicant.id_number if may_see_private else mask_id_number(applicant.id_number),
-            "phone": applicant.phone if may_see_private else mask_phone(applicant.phone),
-            "email": applicant.email, "address": applicant.address,
-            "electronic_consent": applicant.electronic_consent,
-        },
-        "channel": case.channel, "channel_label": CHANNELS.get(case.channel, case.channel),
-        "submitted_on": case.submitted_on, "received_on": case.received_on,
-        "description": case.description, "requested_form": case.requested_form, "clerk": case.clerk,
-        "deadlines": deadlines, "provisional": provisional,
-        "clock_paused": case.clock_paused, "next_due": case.next_due, "next_clock": case.next_clock,
-        "clocks": [c.to_json() for c in clocks],
-        "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
-                           "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
-                           "reason": c.reason} for c in cons],
-        "letters": [{"id": l.id, "kind": l.kind, "number": l.number, "issued_on": l.issued_on, "status": l.status,
-                     "path": l.path, "sha256": l.sha256} for l in letters],
-        "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state)],
-        "closed_on": case.closed_on, "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
-    }
 
 
 def list_cases(login: str | None, *, state: str | None = None, clerk: str | None = None,
@@ -177,13 +115,13 @@ def list_cases(login: str | None, *, state: str | None = None, clerk: str | None
             q = q.order_by(Case.next_due, Case.id).limit(limit)
         else:
             q = q.order_by(Case.next_due.is_(None), Case.next_due, Case.id).limit(limit)
-        rows = []
+        found = []
         for case, ap in s.exec(q).all():
             left = cal.count(day, case.next_due, allow_provisional=True) if case.next_due else None
-            rows.append({"id": case.id, "number": case.number, "applicant": ap.name, "state": case.state,
+            found.append({"id": case.id, "number": case.number, "applicant": ap.name, "state": case.state,
                          "state_label": STATE_LABELS[CaseState(case.state)], "clerk": case.clerk,
                          "received_on": case.received_on, "answer_due": case.answer_due,
                          "next_due": case.next_due, "next_clock": case.next_clock,
                          "workdays_left": left, "paused": case.clock_paused, "provisional": case.provisional,
                          "outcome": case.outcome})
-        return {"as_of": day, "cases": rows}
+        return {"as_of": day, "cases": found}

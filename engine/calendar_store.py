@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import lru_cache
 
 from ..calendars import WorkCalendar, YearData, YearFileError, bundled_years, parse_year_file
 
@@ -108,7 +107,16 @@ def _calendar_of(session) -> WorkCalendar:
     """
     if session is None:
         return _compiled(())
-    rows = session.execute(_imported_sources()).all()
+    from .rows import of_session
+
+    return calendar_of_db(of_session(session))
+
+
+def calendar_of_db(db) -> WorkCalendar:
+    """_calendar_of on a plain connection (engine.rows.Db): what `ogi case show` starts with."""
+    from .rows import calendar_sources
+
+    rows = calendar_sources(db)
     key = tuple((year, sha256_text(source)) for year, source in rows)
     cal = _COMPILED.get(key)
     if cal is None:
@@ -117,14 +125,6 @@ def _calendar_of(session) -> WorkCalendar:
 
 
 _COMPILED: dict[tuple, WorkCalendar] = {}  # WorkCalendar answers are pure: safe to share
-
-
-@lru_cache(maxsize=1)
-def _imported_sources():
-    """Read by every step: a plain statement (sqlalchemy is imported only when a database is used)."""
-    from sqlalchemy import text
-
-    return text("SELECT year, source FROM calendar_year ORDER BY year")
 
 
 def _compiled(key: tuple, sources: dict[int, str] | None = None) -> WorkCalendar:

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 from ..calendars import WorkCalendar
 from ..states.guards import StepRequest, reasons
 from ..states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
 from .config import Config
-from .errors import ConflictError, InputError, NotFound, StepRefused
+from . import rows
+from .errors import InputError, StepRefused
 from .history import GENESIS, EventView, canonical_json, decode, event_hash, now_shanghai
 from .identity import Actor, require_role
-from .models import Applicant, Case, Consultation, HistoryEvent
-from .numbering import allocate_letters, next_value
+from .numbering import allocate_letters
 
 APPLICANT_KINDS = {
     "natural": "自然人",
@@ -102,46 +102,43 @@ def effective_receipt(reg: Registration, cfg: Config, cal: WorkCalendar) -> tupl
 
 # --------------------------------------------------------------------------- events
 
-def _append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None,
-                  reason: str, data: dict, *, tip: tuple[int, str] | None = None) -> HistoryEvent:
+def _append_event(db: rows.Db, case_id: int, actor: str, action: str, effective_on: dt.date | None,
+                  reason: str, data: dict, *, tip: tuple[int, str] | None = None) -> rows.EventRow:
     """tip: (seq, hash) of the case's last event when the caller has just read it with the case
     row locked (run_step, register): the chain cannot move meanwhile, so no second SELECT."""
     if tip is None:
-        last = session.exec(
-            select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq.desc()).limit(1)
-        ).first()
-        tip = (last.seq, last.hash) if last else (0, GENESIS)
+        tip = rows.chain_tip(db, case_id) or (0, GENESIS)
     seq, prev = tip[0] + 1, tip[1]
     recorded_at = now_shanghai().isoformat()
     payload = canonical_json(data)
-    ev = HistoryEvent(case_id=case_id, seq=seq, recorded_at=recorded_at, actor=actor, action=action,
-                      effective_on=effective_on, reason=reason, data=payload, prev_hash=prev,
-                      hash=event_hash(case_id, seq, recorded_at, actor, action, effective_on, reason, payload, prev))
-    session.add(ev)
-    session.flush()
+    ev = rows.EventRow(0, case_id, seq, recorded_at, actor, action, effective_on, reason, payload, prev,
+                       event_hash(case_id, seq, recorded_at, actor, action, effective_on, reason, payload, prev))
+    rows.insert_event(db, ev)
     return ev
 
 
 def append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None = None,
-                 reason: str = "", data: dict | None = None) -> HistoryEvent:
+                 reason: str = "", data: dict | None = None) -> rows.EventRow:
     """For other modules (letters, warnings, reviews) that record facts in a case's history."""
+    session.flush()  # their own ORM changes first, in the order they were made
+    db = rows.of_session(session)
     # Lock the case row first, as every step does: on PostgreSQL two writers that both read
     # "last seq = N" otherwise collide on (case_id, seq) or deadlock on the FK's KEY SHARE lock.
-    session.exec(select(Case.id).where(Case.id == case_id).with_for_update()).first()
-    return _append_event(session, case_id, actor, action, effective_on, reason, data or {})
+    rows.lock_case(db, case_id)
+    return _append_event(db, case_id, actor, action, effective_on, reason, data or {})
 
 
-def events_of(session: Session, case_id: int) -> list[HistoryEvent]:
-    return list(session.exec(select(HistoryEvent).where(HistoryEvent.case_id == case_id).order_by(HistoryEvent.seq)))
+def events_of(session: Session, case_id: int) -> list[rows.EventRow]:
+    return rows.case_events(rows.of_session(session), case_id)
 
 
 def facts_of(session: Session, case_id: int, cfg: Config) -> clk.CaseFacts:
-    return _facts_and_tip(session, case_id, cfg)[0]
+    return facts_and_tip(rows.of_session(session), case_id, cfg)[0]
 
 
-def _facts_and_tip(session: Session, case_id: int, cfg: Config) -> tuple[clk.CaseFacts, tuple[int, str]]:
+def facts_and_tip(db: rows.Db, case_id: int, cfg: Config) -> tuple[clk.CaseFacts, tuple[int, str]]:
     """The replayed facts and (seq, hash) of the last event, from one read of the history."""
-    events = events_of(session, case_id)
+    events = rows.case_events(db, case_id)
     facts = clk.replay([EventView(e) for e in events],
                        correction_period=cfg.rules.correction_period_workdays,
                        fee_pauses=cfg.rules.fee_pauses_answer_clock)
@@ -152,7 +149,7 @@ def dues_of(clocks: list[clk.Clock]) -> dict[str, dt.date | None]:
     return {c.key: c.due for c in clocks}
 
 
-def _refresh_cache(case: Case, facts: clk.CaseFacts, clocks: list[clk.Clock]) -> None:
+def _refresh_cache(case: rows.CaseRow, facts: clk.CaseFacts, clocks: list[clk.Clock]) -> None:
     case.state = facts.state.value
     case.closed = facts.state in CLOSED
     case.outcome = facts.outcome
@@ -169,24 +166,14 @@ def _refresh_cache(case: Case, facts: clk.CaseFacts, clocks: list[clk.Clock]) ->
     case.provisional = any(c.provisional for c in clocks if c.running or c.key == "answer")
 
 
-def load_case(session: Session, ref: str | int, *, for_update: bool = False) -> Case:
+def load_case(session: Session, ref: str | int, *, for_update: bool = False) -> rows.CaseRow:
     """By id (digits) or by case number."""
-    s = str(ref).strip()
-    # ASCII digits within the integer column's range: "１" or a 30-digit id is simply not found.
-    by_id = s.isascii() and s.isdigit() and len(s) <= 18
-    q = select(Case).where(Case.id == int(s)) if by_id else select(Case).where(Case.number == s)
-    if for_update:
-        q = q.with_for_update()
-    case = session.exec(q).first() if s.isprintable() and len(s) <= 100 else None
-    if case is None:
-        shown = "".join(c if c.isprintable() else "?" for c in s[:40]) + ("…" if len(s) > 40 else "")
-        raise NotFound(f"没有找到案件“{shown}”：请用“ogi case list”查看案件编号")
-    return case
+    return rows.find_case(rows.of_session(session), ref, for_update=for_update)
 
 
 # --------------------------------------------------------------------------- use cases
 
-def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg: Registration) -> Case:
+def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg: Registration) -> rows.CaseRow:
     require_role(actor, "clerk", what="登记申请")
     if reg.applicant_type not in APPLICANT_KINDS:
         raise InputError(f"申请人类型“{reg.applicant_type}”不存在；可选：" +
@@ -209,32 +196,34 @@ def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg
     clerk = reg.clerk or actor.login
     if clerk not in cfg.users:
         raise InputError(f"经办人“{clerk}”未在配置文件中登记")
-    applicant = Applicant(name=name, kind=reg.applicant_type, electronic_consent=reg.electronic_consent, **contact)
-    session.add(applicant)
-    session.flush()
-    seq = next_value(session, "case", received_on.year)
-    case = Case(number=f"{received_on.year}-{seq:04d}", applicant_id=applicant.id, channel=reg.channel,
-                submitted_on=reg.received, received_on=received_on, description=desc, requested_form=form,
-                clerk=clerk, state=CaseState.REGISTERED.value, created_at=now_shanghai().isoformat())
-    session.add(case)
-    session.flush()
+    db = rows.of_session(session)
+    applicant_id = rows.insert_applicant(db, name=name, kind=reg.applicant_type,
+                                         electronic_consent=reg.electronic_consent, **contact)
+    seq = rows.next_value(db, "case", received_on.year)
+    case = rows.CaseRow(0, f"{received_on.year}-{seq:04d}", applicant_id, reg.channel, reg.received, received_on,
+                        desc, form, clerk, CaseState.REGISTERED.value, False, None, None, None, None, None,
+                        None, None, None, False, False, now_shanghai().isoformat(), 1)
     data = {"received_on": received_on, "submitted_on": reg.received, "channel": reg.channel,
             "receipt_rule": why, "applicant": name, "applicant_type": reg.applicant_type,
             "description": desc, "requested_form": form, "clerk": clerk,
             "correction_period": cfg.rules.correction_period_workdays,
             "fee_pauses": cfg.rules.fee_pauses_answer_clock}
-    # A case created in this very transaction has no event yet: the chain starts at GENESIS.
-    ev = _append_event(session, case.id, actor.login, "register", received_on, "", data, tip=(0, GENESIS))
-    facts = clk.replay([EventView(ev)])
+    # The projection is what the register event alone gives: computed before the row is written,
+    # so the case is inserted once, complete (its id is needed by the event's hash, not by replay).
+    facts = clk.replay([EventView(rows.EventRow(0, 0, 1, "", actor.login, "register", received_on, "",
+                                                canonical_json(data), GENESIS, ""))])
     _refresh_cache(case, facts, clk.compute_clocks(facts, cal))
-    allocate_letters(session, cfg, case, ev, None, received_on)
+    rows.insert_case(db, case)
+    # A case created in this very transaction has no event yet: the chain starts at GENESIS.
+    ev = _append_event(db, case.id, actor.login, "register", received_on, "", data, tip=(0, GENESIS))
+    allocate_letters(db, cfg, case, ev, None, received_on)
     return case
 
 
 @dataclass
 class StepResult:
-    case: Case
-    event: HistoryEvent
+    case: rows.CaseRow
+    event: rows.EventRow
     warnings: list[str]
     extra: dict
     # The case's facts and clocks after the step (what a replay of its history now gives), so
@@ -249,11 +238,12 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
     reason = clean_text(reason, "理由")
     params = {k: clean_text(v, _PARAM_TEXT[k], limit=2000) if k in _PARAM_TEXT and isinstance(v, str) else v
               for k, v in params.items()}
-    case = load_case(session, ref, for_update=True)
-    facts, tip = _facts_and_tip(session, case.id, cfg)
+    db = rows.of_session(session)
+    case = rows.find_case(db, ref, for_update=True)
+    facts, tip = facts_and_tip(db, case.id, cfg)
     clocks_before = clk.compute_clocks(facts, cal)
     dues = dues_of(clocks_before)
-    applicant = session.get(Applicant, case.applicant_id)
+    applicant = rows.applicant(db, case.applicant_id)
     req = StepRequest(trigger, actor.login, actor.roles, effective_on, today, {**params, "reason": reason})
     refused = reasons(req, facts, dues, electronic_needs_consent=cfg.rules.electronic_delivery_requires_consent,
                       applicant_consents=bool(applicant and applicant.electronic_consent))
@@ -269,30 +259,22 @@ def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref
     if trigger is Trigger.CONSULT:
         served = params.get("served_on") or effective_on
         due = cal.add(served, clk.CONSULTATION_WD, allow_provisional=True)
-        con = Consultation(case_id=case.id, kind=params["kind"], party=clean_text(params["party"], "被征求意见方", required=True, limit=300),
-                           sent_on=effective_on, due_on=due)
-        session.add(con)
-        session.flush()
-        data.update(consultation_id=con.id, due_on=due)
-        extra["consultation_id"] = con.id
+        con_id = rows.insert_consultation(db, case_id=case.id, kind=params["kind"],
+                                          party=clean_text(params["party"], "被征求意见方", required=True, limit=300),
+                                          sent_on=effective_on, due_on=due)
+        data.update(consultation_id=con_id, due_on=due)
+        extra["consultation_id"] = con_id
         extra["consultation_due"] = due
-    ev = _append_event(session, case.id, actor.login, trigger.value, effective_on, reason, data, tip=tip)
+    ev = _append_event(db, case.id, actor.login, trigger.value, effective_on, reason, data, tip=tip)
     clk.apply_step(facts, trigger, effective_on, decode(ev.data), actor.login)
-    if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
-        con = session.get(Consultation, params["consultation_id"])
-        if trigger is Trigger.CONSULTATION_REPLY:
-            con.replied_on, con.opinion, con.reason = effective_on, params.get("opinion"), reason
-        else:
-            con.lapsed_on = effective_on
-        session.add(con)
+    if trigger is Trigger.CONSULTATION_REPLY:
+        rows.record_consultation_reply(db, params["consultation_id"], effective_on, params.get("opinion"), reason)
+    elif trigger is Trigger.CONSULTATION_LAPSE:
+        rows.record_consultation_lapse(db, params["consultation_id"], effective_on)
     clocks_after = clk.compute_clocks(facts, cal)
     _refresh_cache(case, facts, clocks_after)
-    session.add(case)
-    allocate_letters(session, cfg, case, ev, trigger, effective_on)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConflictError("该案件刚被其他人修改，本次操作未保存：请用“ogi case show”查看最新情况后重试") from None
+    rows.save_projection(db, case)
+    allocate_letters(db, cfg, case, ev, trigger, effective_on)
     return StepResult(case, ev, warnings, extra, facts, clocks_after)
 
 
@@ -308,23 +290,24 @@ def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict) -> list[str]:
 
 def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor: str, why: str) -> list[dict]:
     """After a calendar change: recompute every open case and log each change in its history."""
+    db = rows.of_session(session)
     changes = []
-    for case in session.exec(select(Case).where(Case.closed == False)).all():  # noqa: E712
-        facts = facts_of(session, case.id, cfg)
+    for (case_id,) in db.all("SELECT id FROM cases WHERE closed = ? ORDER BY id", (False,)):
+        case = rows.case_by_id(db, case_id)
+        facts, tip = facts_and_tip(db, case_id, cfg)
         clocks = clk.compute_clocks(facts, cal)
         before = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
         _refresh_cache(case, facts, clocks)
         after = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
         dues = dues_of(clocks)
-        for con in session.exec(select(Consultation).where(Consultation.case_id == case.id)):
+        for con in rows.consultations(db, case_id):
             new_due = dues.get(f"consultation:{con.id}")
             if new_due and new_due != con.due_on:  # the cached column follows the recomputed clock
                 before.setdefault("consultations", {})[str(con.id)] = con.due_on
                 after.setdefault("consultations", {})[str(con.id)] = new_due
-                con.due_on = new_due
-                session.add(con)
+                rows.set_consultation_due(db, con.id, new_due)
         if before != after:
-            _append_event(session, case.id, actor, "recompute", None, why, {"before": before, "after": after})
-            session.add(case)
+            _append_event(db, case_id, actor, "recompute", None, why, {"before": before, "after": after}, tip=tip)
+            rows.save_projection(db, case)
             changes.append({"case": case.number, "before": before, "after": after})
     return changes

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from ..states.machine import Trigger
+from . import rows
 from .config import Config
-from .models import Case, HistoryEvent, Letter
+from .history import decode
 
 # 机关代字 suffix of each document family (families come from letters.kinds: one source of truth).
 FAMILY_SUFFIX = {"reply": "", "notice": "告", "consult": "征", "receipt": "登"}
@@ -25,20 +23,11 @@ def family_of(kind: str) -> str:
     return LetterKind(kind).number_family
 
 
-_NEXT_VALUE = text("INSERT INTO counter (scope, year, value) VALUES (:s, :y, 1) "
-                   "ON CONFLICT (scope, year) DO UPDATE SET value = counter.value + 1 RETURNING value")
-
-
-def next_value(session: Session, scope: str, year: int) -> int:
-    # One upsert (SQLite 3.35+, PostgreSQL 9.5+): the row lock of the update serialises writers.
-    return session.execute(_NEXT_VALUE, {"s": scope, "y": year}).scalar_one()
-
-
 def format_number(cfg: Config, family: str, year: int, seq: int) -> str:
     return f"{cfg.agency.number_prefix}{FAMILY_SUFFIX.get(family, '')}〔{year}〕{seq}号"
 
 
-def kinds_for(trigger: Trigger | None, ev_data: dict, case: Case, third_party_objected: bool = False) -> list[str]:
+def kinds_for(trigger: Trigger | None, ev_data: dict, case, third_party_objected: bool = False) -> list[str]:
     """Which written acts a step makes due (RULES.md Letters)."""
     if trigger is None:
         return ["receipt"]
@@ -61,26 +50,17 @@ def kinds_for(trigger: Trigger | None, ev_data: dict, case: Case, third_party_ob
     return []
 
 
-def allocate_letters(session: Session, cfg: Config, case: Case, ev: HistoryEvent, trigger: Trigger | None,
-                     issued_on: dt.date) -> list[Letter]:
-    import json
-
-    data = json.loads(ev.data)
-    objected = False
-    if trigger is Trigger.APPROVE:
-        from sqlmodel import select
-
-        from .models import Consultation
-
-        objected = any(c.opinion == "object" for c in session.exec(
-            select(Consultation).where(Consultation.case_id == case.id, Consultation.kind == "third_party")))
+def allocate_letters(db: rows.Db, cfg: Config, case, ev, trigger: Trigger | None,
+                     issued_on: dt.date) -> list[tuple[int, str, str]]:
+    """Number the letters the step makes due, in the step's transaction: (letter id, kind, 文号)."""
+    kinds = kinds_for(trigger, decode(ev.data), case,
+                      trigger is Trigger.APPROVE and rows.third_party_objected(db, case.id))
     out = []
-    for kind in kinds_for(trigger, data, case, objected):
+    for kind in kinds:
         family = family_of(kind)
-        seq = next_value(session, f"letter:{family}", issued_on.year)
-        letter = Letter(case_id=case.id, kind=kind, family=family, year=issued_on.year, seq=seq,
-                        number=format_number(cfg, family, issued_on.year, seq), event_id=ev.id, issued_on=issued_on)
-        session.add(letter)
-        out.append(letter)
-    session.flush()
+        seq = rows.next_value(db, f"letter:{family}", issued_on.year)
+        number = format_number(cfg, family, issued_on.year, seq)
+        letter_id = rows.insert_letter(db, case_id=case.id, kind=kind, family=family, year=issued_on.year, seq=seq,
+                                       number=number, event_id=ev.id, issued_on=issued_on)
+        out.append((letter_id, kind, number))
     return out

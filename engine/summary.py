@@ -1,0 +1,88 @@
+"""What `ogi case show` and every step print about a case, on any connection (engine.rows.Db):
+a SQLAlchemy session's, or the bare sqlite3 one of `ogi case show`'s fast start (cli_fast.py).
+No SQLAlchemy here."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, allowed_triggers
+from ..states.outcomes import OUTCOMES
+from . import clocks as clk
+from . import rows
+from .calendar_store import calendar_of_db
+from .cases import APPLICANT_KINDS, CHANNELS
+from .config import load_config
+from .history import EventView, decode
+from .identity import Actor
+from .masking import mask_id_number, mask_phone
+from .timeline import action_label
+
+
+def show_on(db: rows.Db, cfg, actor: Actor, ref: str, *, with_history: bool = True) -> dict:
+    """`ogi case show` on any connection: a session's, or cli_fast's bare sqlite3 one."""
+    cal = calendar_of_db(db)
+    case = rows.find_case(db, ref)
+    events = rows.case_events(db, case.id)
+    out = case_summary(db, case, cal, actor, cfg=cfg, events=events)
+    if with_history:
+        out["history"] = [history_row(e) for e in events]
+    return out
+
+
+def history_row(e) -> dict:
+    return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
+            "label": action_label(e.action),
+            "effective_on": e.effective_on, "reason": e.reason, "data": decode(e.data), "hash": e.hash}
+
+
+def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: list | None = None,
+                 cfg=None, events: list | None = None) -> dict:
+    """clocks: the case's current clocks when the caller has them (run_step computes them from
+    the history it just extended); otherwise replayed from `events` (or the stored history)."""
+    if clocks is None:
+        cfg = cfg or load_config()
+        events = rows.case_events(db, case.id) if events is None else events
+        facts = clk.replay([EventView(e) for e in events], correction_period=cfg.rules.correction_period_workdays,
+                           fee_pauses=cfg.rules.fee_pauses_answer_clock)
+        clocks = clk.compute_clocks(facts, cal)
+    applicant = rows.applicant(db, case.applicant_id)
+    may_see_private = actor.has("clerk", "admin")
+    deadlines: dict[str, Any] = {}
+    provisional: dict[str, bool] = {}
+    consultations_due: dict[str, Any] = {}
+    for c in clocks:
+        if c.key.startswith("consultation:"):
+            consultations_due[c.key.split(":", 1)[1]] = c.due
+        else:
+            deadlines[f"{c.key}_due"] = c.due
+        provisional[c.key] = c.provisional
+    if consultations_due:
+        deadlines["consultations"] = consultations_due
+    cons = rows.consultations(db, case.id)
+    letters = rows.letters(db, case.id)
+    state = CaseState(case.state)
+    o = OUTCOMES.get(case.outcome) if case.outcome else None
+    return {
+        "id": case.id, "number": case.number, "state": case.state, "state_label": STATE_LABELS[state],
+        "outcome": case.outcome, "outcome_label": o.label if o else None,
+        "applicant": {
+            "name": applicant.name, "type": applicant.kind, "type_label": APPLICANT_KINDS[applicant.kind],
+            "id_number": applicant.id_number if may_see_private else mask_id_number(applicant.id_number),
+            "phone": applicant.phone if may_see_private else mask_phone(applicant.phone),
+            "email": applicant.email, "address": applicant.address,
+            "electronic_consent": applicant.electronic_consent,
+        },
+        "channel": case.channel, "channel_label": CHANNELS.get(case.channel, case.channel),
+        "submitted_on": case.submitted_on, "received_on": case.received_on,
+        "description": case.description, "requested_form": case.requested_form, "clerk": case.clerk,
+        "deadlines": deadlines, "provisional": provisional,
+        "clock_paused": case.clock_paused, "next_due": case.next_due, "next_clock": case.next_clock,
+        "clocks": [c.to_json() for c in clocks],
+        "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
+                           "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
+                           "reason": c.reason} for c in cons],
+        "letters": [{"id": l.id, "kind": l.kind, "number": l.number, "issued_on": l.issued_on, "status": l.status,
+                     "path": l.path, "sha256": l.sha256} for l in letters],
+        "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state)],
+        "closed_on": case.closed_on, "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
+    }
