@@ -1,6 +1,6 @@
 """Full case lifecycles per second through the engine vs a raw driver loop doing the same writes.
 
-    .venv/bin/python bench/bench_steps.py [--cases 150] [--backend sqlite|postgres|both]
+    .venv/bin/python bench/bench_steps.py [--cases 150] [--backend sqlite|postgres|both] [--sqlite-sync NORMAL]
 
 A lifecycle is six use cases, one transaction each, as the clerks run them: register, accept,
 propose (disclose), decide, approve (by a reviewer), deliver (by post). Two engine paths:
@@ -16,6 +16,9 @@ foreign keys, BEGIN IMMEDIATE; or psycopg) doing, per lifecycle, the same number
 transactions and of row writes (INSERTs and UPDATEs, counted on the engine's own connection
 while one lifecycle runs) into tables of the same shape. Engine and raw batches run interleaved
 so both see the same machine load; the figure is the ratio of their rates (target >= 0.5).
+
+`--sqlite-sync NORMAL` runs both SQLite sides without the fsync per commit (ogi ships FULL): the
+engine's CPU cost against the bare cost of the statements, a figure for engineers, not the target.
 
 PostgreSQL: 127.0.0.1:5432 database `test`, a fresh schema per run (search_path in the URL),
 dropped afterwards.
@@ -154,12 +157,15 @@ RAW_SCHEMA = [
 ]
 
 
+SQLITE_SYNC = ["FULL"]  # ogi's setting (engine/db.py); --sqlite-sync changes both sides
+
+
 class RawSqlite:
     def __init__(self, path: Path):
         import sqlite3
 
         self.db = sqlite3.connect(path, isolation_level=None, timeout=15)
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=15000"):
+        for pragma in ("journal_mode=WAL", f"synchronous={SQLITE_SYNC[0]}", "foreign_keys=ON", "busy_timeout=15000"):
             self.db.execute(f"PRAGMA {pragma}")
         for sql in RAW_SCHEMA:
             self.db.execute(sql)
@@ -263,6 +269,16 @@ def run_backend(backend: str, cases: int) -> list[dict]:
         config_path().parent.mkdir(parents=True, exist_ok=True)
         config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
         upgrade(database_url())
+        if backend == "sqlite" and SQLITE_SYNC[0] != "FULL":
+            from sqlalchemy import event
+
+            from ogi.engine.db import get_engine
+
+            get_engine().dispose()
+
+            @event.listens_for(get_engine(), "connect")
+            def _sync(dbapi_conn, _record):  # after ogi's own listener: overrides its FULL
+                dbapi_conn.execute(f"PRAGMA synchronous={SQLITE_SYNC[0]}")
         api.after_commit = lambda case_id: []  # letters rendering disabled (bench_letters measures it)
         raw = RawSqlite(home / "raw.db") if backend == "sqlite" else RawPostgres(schema)
 
@@ -312,10 +328,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=150, help="lifecycles per engine path and backend")
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    ap.add_argument("--sqlite-sync", choices=("FULL", "NORMAL"), default="FULL",
+                    help="SQLite synchronous pragma on both sides (ogi ships FULL)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    SQLITE_SYNC[0] = args.sqlite_sync
     STEPS[:] = _steps()
-    header("bench_steps", f"{args.cases} full lifecycles (6 transactions each) per path and backend")
+    header("bench_steps", f"{args.cases} full lifecycles (6 transactions each) per path and backend; "
+                          f"SQLite synchronous={args.sqlite_sync}")
     rows = []
     for backend in (("sqlite", "postgres") if args.backend == "both" else (args.backend,)):
         rows += run_backend(backend, args.cases)

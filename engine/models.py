@@ -16,6 +16,7 @@ class Applicant(SQLModel, table=True):
     __tablename__ = "applicant"
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(index=True)
+    name_key: str = Field(default="", index=True)  # engine.repeated.normalise(name): repeat lookups
     kind: str  # natural | commercial | research | public_interest | legal_service | other
     id_number: str = ""  # 身份证明 (条例第二十九条); masked in listings
     phone: str = ""

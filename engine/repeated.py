@@ -17,10 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING
 
 from ..states.machine import CaseState
-from .models import Applicant, Case
+
+if TYPE_CHECKING:  # normalise() is imported by engine/rows.py, which loads no SQLAlchemy
+    from sqlmodel import Session
+
+    from .models import Applicant, Case
 
 _DROP = ("P", "S", "Z", "C")  # punctuation, symbols, separators (spaces), controls
 
@@ -43,15 +47,24 @@ def same_applicant(a: Applicant, b: Applicant) -> bool:
 
 def repeat_warnings(session: Session, case: Case) -> list[str]:
     """Warnings for a just-registered case: the same applicant already had the same
-    information answered (条例第三十六条第（六）项)."""
+    information answered (条例第三十六条第（六）项). Candidates come from the index on the
+    applicant's normalised name, so registering costs the same in an agency of a million cases."""
+    from sqlmodel import select
+
+    from .models import Applicant, Case
+
     ap = session.get(Applicant, case.applicant_id)
     key = normalise(case.description)
     if ap is None or not key:
         return []
-    rows = session.exec(
-        select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id)
-        .where(Case.id != case.id, Case.state == CaseState.ANSWERED.value, Applicant.kind == ap.kind)
-        .order_by(Case.closed_on, Case.id)).all()
+    # Two indexed lookups (the applicant's name key, then those applicants' cases); the state is
+    # tested here: in SQL, SQLite may prefer ix_cases_state and walk every answered case.
+    same_name = {a.id: a for a in session.exec(
+        select(Applicant).where(Applicant.name_key == normalise(ap.name), Applicant.kind == ap.kind))}
+    found = session.exec(select(Case).where(Case.applicant_id.in_(list(same_name)))).all() if same_name else []
+    rows = sorted(((c, same_name[c.applicant_id]) for c in found
+                   if c.id != case.id and c.state == CaseState.ANSWERED.value),
+                  key=lambda pair: (pair[0].closed_on or dt.date.min, pair[0].id))
     out = []
     for other, other_ap in rows:
         if not same_applicant(ap, other_ap) or normalise(other.description) != key:
@@ -64,6 +77,10 @@ def repeat_warnings(session: Session, case: Case) -> list[str]:
 
 def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.date | None = None,
                       until: dt.date | None = None) -> dict:
+    from sqlmodel import select
+
+    from .models import Applicant, Case
+
     q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id).order_by(Case.received_on, Case.id)
     if since:
         q = q.where(Case.received_on >= since)

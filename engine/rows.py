@@ -282,9 +282,11 @@ def calendar_sources(db: Db) -> list[tuple[int, str]]:
 
 def insert_applicant(db: Db, *, name: str, kind: str, id_number: str, phone: str, email: str, address: str,
                      electronic_consent: bool) -> int:
-    return db.insert("INSERT INTO applicant (name, kind, id_number, phone, email, address, electronic_consent) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (name, kind, id_number, phone, email, address, electronic_consent))
+    from .repeated import normalise
+
+    return db.insert("INSERT INTO applicant (name, name_key, kind, id_number, phone, email, address, "
+                     "electronic_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (name, normalise(name), kind, id_number, phone, email, address, electronic_consent))
 
 
 def insert_case(db: Db, case: CaseRow) -> int:

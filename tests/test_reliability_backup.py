@@ -149,8 +149,8 @@ def test_restore_refuses_bad_files(inst, tmp_path):
     bad["truncated"].write_bytes(good.read_bytes()[: good.stat().st_size // 3])
     bad["corrupt"] = tmp_path / "corrupt.db"
     data = bytearray(good.read_bytes())
-    for i in range(8192, len(data), 4096):  # scribble over every page after the first two
-        data[i + 100:i + 200] = b"\xff" * 100
+    for i in range(8192, len(data), 4096):  # scribble over the b-tree header of every page after the first two
+        data[i:i + 100] = b"\xff" * 100
     bad["corrupt"].write_bytes(bytes(data))
     bad["tampered"] = tmp_path / "tampered.db"
     shutil.copyfile(good, bad["tampered"])

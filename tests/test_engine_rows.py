@@ -1,0 +1,123 @@
+"""The plain-SQL layer under the step path (engine/rows.py), durability, and the indexed
+repeat check at registration."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from ogi.engine import rows
+from ogi.engine.errors import ConflictError, NotFound
+
+
+def test_sqlite_connections_commit_durably(ogi_sqlite):
+    """synchronous=FULL (2): a step reported saved survives a power cut, not only a crash."""
+    from ogi.engine.db import get_engine
+
+    raw = get_engine(ogi_sqlite.url).raw_connection()
+    try:
+        assert raw.driver_connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+        assert raw.driver_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
+
+
+def test_rows_round_trip_dates_bools_and_numbers(ogi):
+    """The same reads on SQLite (text dates, 0/1) and PostgreSQL (native types, %s placeholders)."""
+    from ogi.engine.db import read_session
+
+    case = ogi.register("2026-09-24", "张三")
+    ogi.ok("case", "accept", str(case["id"]), "--date", "2026-09-25")
+    with read_session() as s:
+        db = rows.of_session(s)
+        by_id = rows.find_case(db, case["id"])
+        by_number = rows.find_case(db, case["number"])
+        assert by_id == by_number
+        assert by_id.received_on == dt.date(2026, 9, 24) and isinstance(by_id.answer_due, dt.date)
+        assert by_id.closed is False and by_id.clock_paused is False and by_id.state == "processing"
+        events = rows.case_events(db, case["id"])
+        assert [e.action for e in events] == ["register", "letter_rendered", "accept"]  # the receipt's PDF
+        assert [e.seq for e in events] == [1, 2, 3]
+        assert events[2].effective_on == dt.date(2026, 9, 25)
+        assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+        assert rows.applicant(db, by_id.applicant_id).name == "张三"
+        for ref in ("99999", "2026-9999", "１", "x" * 200, "a\x00b"):
+            with pytest.raises(NotFound):
+                rows.find_case(db, ref)
+
+
+def test_a_stale_projection_is_refused(ogi):
+    """The optimistic version check: a projection written from an old read does not overwrite."""
+    from ogi.engine.db import write_db
+
+    case = ogi.register("2026-09-24", "张三")
+    with write_db() as db:
+        stale = rows.find_case(db, case["id"])
+    ogi.ok("case", "accept", str(case["id"]), "--date", "2026-09-25")
+    with pytest.raises(ConflictError):
+        with write_db() as db:
+            stale.state = "registered"
+            rows.save_projection(db, stale)
+    assert ogi.json("case", "show", str(case["id"]))["state"] == "processing"
+
+
+def test_a_failed_step_writes_nothing(ogi):
+    """write_db rolls back every statement of a refused step (event, projection, numbers)."""
+    from ogi.engine.db import read_session
+    from sqlalchemy import text
+
+    case = ogi.register("2026-09-24", "张三")
+    with read_session() as s:
+        before = [s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in ("history_event", "letter", "counter")]
+    r = ogi("case", "approve", str(case["id"]), "--date", "2026-09-25", user="wang")
+    assert r.exit_code == 1 and "错误" in r.stderr
+    with read_session() as s:
+        after = [s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in ("history_event", "letter", "counter")]
+    assert after == before
+
+
+def test_repeat_warning_finds_the_applicant_by_normalised_name(ogi_sqlite, monkeypatch):
+    """"张 三" and "张三" are one applicant for 条例第三十六条第（六）项, through the name index."""
+    import ogi.engine.api as api
+
+    monkeypatch.setattr(api, "after_commit", lambda case_id: [])
+    ogi = ogi_sqlite
+    a = ogi.register("2026-03-02", "张三")
+    ref = str(a["id"])
+    ogi.ok("case", "accept", ref, "--date", "2026-03-03")
+    ogi.ok("case", "propose", ref, "--outcome", "disclose", "--date", "2026-03-10")
+    ogi.ok("case", "decide", ref, "--date", "2026-03-11")
+    ogi.ok("case", "approve", ref, "--date", "2026-03-12", user="wang")
+    ogi.ok("case", "deliver", ref, "--method", "post", "--date", "2026-03-13")
+    r = ogi.json("case", "register", "--applicant", "张 三", "--applicant-type", "natural", "--channel", "in_person",
+                 "--received", "2026-06-01", "--description", "某道路改造工程立项批复")
+    assert len(r["warnings"]) == 1 and a["number"] in r["warnings"][0]
+    con = sqlite3.connect(ogi.home / "ogi.db")
+    plans = [" ".join(str(x) for x in con.execute("EXPLAIN QUERY PLAN " + q, p)) for q, p in (
+        ("SELECT * FROM applicant WHERE name_key = ? AND kind = ?", ("张三", "natural")),
+        ("SELECT * FROM cases WHERE applicant_id IN (?, ?)", (1, 2)))]
+    con.close()
+    assert "ix_applicant_name_key" in plans[0] and "ix_cases_applicant_id" in plans[1], plans
+
+
+def test_upgrade_fills_the_name_key_of_existing_applicants(tmp_path, monkeypatch):
+    """Migration 0004 on a database made by the previous schema: old applicants get their key."""
+    from alembic import command
+
+    from ogi.engine.schema import alembic_config
+
+    db = tmp_path / "old.db"
+    url = f"sqlite:///{db}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0003_legal")
+    command.upgrade(cfg, "0002_warnings")
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO applicant (name, kind, id_number, phone, email, address, electronic_consent) "
+                "VALUES ('Ｚhang 三。', 'natural', '', '', '', '', 0)")
+    con.commit()
+    con.close()
+    command.upgrade(cfg, "heads")
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT name_key FROM applicant").fetchone()[0] == "zhang三"
+    con.close()
