@@ -15,7 +15,7 @@ from . import rows
 from .calendar_store import load_calendar
 from .cases import Registration, facts_of, load_case, register, run_step
 from .config import load_config
-from .db import read_session, write_db, write_session
+from .db import read_session, write_db
 from .identity import resolve_actor, today
 from .models import Applicant, Case
 from .summary import case_summary, history_row, show_on  # noqa: F401 - history_row: part of the api
@@ -28,13 +28,13 @@ def _context(login: str | None):
 
 def register_case(login: str | None, reg: Registration) -> dict:
     cfg, actor = _context(login)
-    with write_session() as s:
-        cal = load_calendar(s)
-        case = register(s, cfg, cal, actor, reg)
-        out = case_summary(rows.of_session(s), case, cal, actor, cfg=cfg)
+    with write_db() as db:
+        cal = load_calendar(db)
+        case = register(db, cfg, cal, actor, reg)
+        out = case_summary(db, case, cal, actor, cfg=cfg)
         from .repeated import repeat_warnings  # 条例第三十六条第（六）项: tell the clerk at once
 
-        out["warnings"] = repeat_warnings(s, case)
+        out["warnings"] = repeat_warnings(db, case)
     out["letters_rendered"] = after_commit(case.id)
     return out
 

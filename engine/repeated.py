@@ -24,7 +24,7 @@ from ..states.machine import CaseState
 if TYPE_CHECKING:  # normalise() is imported by engine/rows.py, which loads no SQLAlchemy
     from sqlmodel import Session
 
-    from .models import Applicant, Case
+    from .models import Applicant
 
 _DROP = ("P", "S", "Z", "C")  # punctuation, symbols, separators (spaces), controls
 
@@ -45,24 +45,20 @@ def same_applicant(a: Applicant, b: Applicant) -> bool:
     return not (ia and ib and ia != ib)
 
 
-def repeat_warnings(session: Session, case: Case) -> list[str]:
+def repeat_warnings(session, case) -> list[str]:
     """Warnings for a just-registered case: the same applicant already had the same
-    information answered (条例第三十六条第（六）项). Candidates come from the index on the
-    applicant's normalised name, so registering costs the same in an agency of a million cases."""
-    from sqlmodel import select
+    information answered (条例第三十六条第（六）项). Two indexed lookups (the applicant's
+    normalised name, then those applicants' cases), so registering costs the same in an agency
+    of a million cases. `session`: an ORM session or an engine.rows.Db."""
+    from . import rows as r
 
-    from .models import Applicant, Case
-
-    ap = session.get(Applicant, case.applicant_id)
+    db = r.of_session(session)
+    ap = r.applicant(db, case.applicant_id)
     key = normalise(case.description)
     if ap is None or not key:
         return []
-    # Two indexed lookups (the applicant's name key, then those applicants' cases); the state is
-    # tested here: in SQL, SQLite may prefer ix_cases_state and walk every answered case.
-    same_name = {a.id: a for a in session.exec(
-        select(Applicant).where(Applicant.name_key == normalise(ap.name), Applicant.kind == ap.kind))}
-    found = session.exec(select(Case).where(Case.applicant_id.in_(list(same_name)))).all() if same_name else []
-    rows = sorted(((c, same_name[c.applicant_id]) for c in found
+    same_name = {a.id: a for a in r.applicants_by_name_key(db, normalise(ap.name), ap.kind)}
+    rows = sorted(((c, same_name[c.applicant_id]) for c in r.cases_of_applicants(db, list(same_name))
                    if c.id != case.id and c.state == CaseState.ANSWERED.value),
                   key=lambda pair: (pair[0].closed_on or dt.date.min, pair[0].id))
     out = []

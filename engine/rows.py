@@ -259,6 +259,22 @@ def applicant(db: Db, applicant_id: int) -> ApplicantRow | None:
     return ApplicantRow(*row[:7], bool(row[7])) if row else None
 
 
+def applicants_by_name_key(db: Db, name_key: str, kind: str) -> list[ApplicantRow]:
+    return [ApplicantRow(*r[:7], bool(r[7])) for r in db.all(
+        "SELECT id, name, kind, id_number, phone, email, address, electronic_consent "
+        "FROM applicant WHERE name_key = ? AND kind = ?", (name_key, kind))]
+
+
+def cases_of_applicants(db: Db, applicant_ids: list[int]) -> list[CaseRow]:
+    """On ix_cases_applicant_id (callers filter the state: in SQL, SQLite may prefer
+    ix_cases_state and walk every case in that state)."""
+    if not applicant_ids:
+        return []
+    marks = ", ".join("?" * len(applicant_ids))
+    return [_case(r) for r in db.all(f"SELECT {_CASE_COLS} FROM cases WHERE applicant_id IN ({marks})",
+                                     applicant_ids)]
+
+
 def consultations(db: Db, case_id: int) -> list[ConsultationRow]:
     out = []
     for r in db.all("SELECT id, case_id, kind, party, sent_on, due_on, replied_on, lapsed_on, opinion, reason "
