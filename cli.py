@@ -1,5 +1,9 @@
 """The `ogi` command: parse -> one engine call -> print (rich, or JSON with --json).
 
+The console entry point `run()` first offers argv to cli_fast (`ogi case show REF [--json]
+[--as LOGIN]` on SQLite, without Typer, rich or SQLAlchemy); everything else, and anything the
+fast path does not take, goes through `main()` and Typer. Typer is imported only there.
+
 Exit codes: 0 success; 1 refused step, bad input or an unavailable resource, with one Chinese
 line saying what to do; 2 usage errors. No traceback reaches a clerk: unexpected errors are
 written to the log file and summarised in one line.
@@ -9,27 +13,35 @@ from __future__ import annotations
 import os
 import sys
 
-import typer
-
-from .commands import calendar as calendar_cmds
-from .commands import case as case_cmds
-from .commands import admin as admin_cmds
-
-app = typer.Typer(
-    name="ogi",
-    help="政府信息公开申请办理系统（依申请公开）。",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.add_typer(calendar_cmds.app, name="calendar", help="工作日日历：计算期限、查看年度安排、导入新年度通知。")
-app.add_typer(case_cmds.app, name="case", help="申请办理：登记、受理、补正、征求意见、办理意见、决定、报批、送达。")
-admin_cmds.register(app)
+from .commands import errors_out
 
 
-def _optional_groups() -> None:
+def _build_app():
+    """The Typer application (imported and built on first use: `ogi case show` starts without it,
+    see cli_fast.py)."""
+    import typer
+
+    from .commands import admin as admin_cmds
+    from .commands import calendar as calendar_cmds
+    from .commands import case as case_cmds
+
+    app = typer.Typer(
+        name="ogi",
+        help="政府信息公开申请办理系统（依申请公开）。",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.add_typer(calendar_cmds.app, name="calendar", help="工作日日历：计算期限、查看年度安排、导入新年度通知。")
+    app.add_typer(case_cmds.app, name="case", help="申请办理：登记、受理、补正、征求意见、办理意见、决定、报批、送达。")
+    admin_cmds.register(app)
+    _optional_groups(app)
+    return app
+
+
+def _optional_groups(app) -> None:
     """Command groups contributed by other modules; each registers itself if present."""
     import importlib
 
@@ -43,46 +55,20 @@ def _optional_groups() -> None:
         mod.register(app)
 
 
-_optional_groups()
+_APP = None
 
 
-def _wants_json(argv: list[str]) -> bool:
-    return "--json" in argv
+def _app():
+    global _APP
+    if _APP is None:
+        _APP = _build_app()
+    return _APP
 
 
-def _report(message: str, code: str, argv: list[str], details: dict | None = None) -> None:
-    from .commands.common import print_json
-
-    if _wants_json(argv):
-        print_json({"ok": False, "error": code, "message": message, **({"details": details} if details else {})})
-    # One line for a terminal: values echoed from hostile input carry no escape codes, no
-    # line breaks and no megabytes.
-    import unicodedata
-
-    shown = "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in message)
-    if len(shown) > 1000:
-        shown = shown[:1000] + "…"
-    sys.stderr.write(f"错误：{shown}\n")
-
-
-def _log_unexpected(exc: BaseException, argv: list[str] | None = None) -> str:
-    import datetime as dt
-    import traceback
-
-    from .engine.config import home_dir
-    from .engine.masking import mask_argv, mask_text
-
-    try:
-        path = home_dir() / "ogi-error.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # 个人信息保护法第五十一条: ID and phone numbers never reach the log in clear
-        line = " ".join(mask_argv(["ogi", *argv] if argv is not None else sys.argv))
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} {line}\n")
-            fh.write(mask_text("".join(traceback.format_exception(exc))))
-        return str(path)
-    except OSError:
-        return "（无法写入日志）"
+def __getattr__(name: str):
+    if name == "app":  # `from ogi.cli import app` still works
+        return _app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _USAGE_PATTERNS = (
@@ -114,7 +100,7 @@ def _usage_error(exc, argv: list[str]) -> None:
         message = message.replace(phrase, zh)
     message = message.replace("应为整数, ", "应为整数").rstrip(", ")
     where = exc.ctx.command_path if getattr(exc, "ctx", None) else "ogi"
-    _report(f"用法错误：{message}（用“{where} -h”查看用法）", "usage", argv)
+    errors_out.report(f"用法错误：{message}（用“{where} -h”查看用法）", "usage", argv)
 
 
 def _command(args: list[str] | None = None):
@@ -125,10 +111,12 @@ def _command(args: list[str] | None = None):
     (with the top-level commands). Anything else (`ogi`, `ogi -h`, `ogi GROUP`, a mistyped
     name) gets the whole tree, so listings, help and "no such command" messages are unchanged.
     """
+    import typer.main
+
     key = _route(args or [])
     cmd = _COMMANDS.get(key)
     if cmd is None:
-        cmd = _COMMANDS[key] = typer.main.get_command(_pruned(*key) if key else app)
+        cmd = _COMMANDS[key] = typer.main.get_command(_pruned(*key) if key else _app())
     return cmd
 
 
@@ -136,13 +124,15 @@ _COMMANDS: dict = {}
 
 
 def _command_name(info) -> str:
+    import typer.main
+
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
 def _route(args: list[str]) -> tuple[str, str] | None:
     if len(args) < 2:
         return None
-    group = next((g for g in app.registered_groups if g.name == args[0]), None)
+    group = next((g for g in _app().registered_groups if g.name == args[0]), None)
     sub = group.typer_instance if group is not None else None
     if sub is None or sub.registered_groups:
         return None
@@ -151,10 +141,11 @@ def _route(args: list[str]) -> tuple[str, str] | None:
     return args[0], args[1]
 
 
-def _pruned(group_name: str, command_name: str) -> typer.Typer:
+def _pruned(group_name: str, command_name: str) -> "typer.Typer":  # noqa: F821
     """A shallow copy of `app` holding one group with one command (same infos, same settings)."""
     import copy
 
+    app = _app()
     group = copy.copy(next(g for g in app.registered_groups if g.name == group_name))
     group.typer_instance = copy.copy(group.typer_instance)
     group.typer_instance.registered_commands = [
@@ -165,13 +156,13 @@ def _pruned(group_name: str, command_name: str) -> typer.Typer:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command through Typer; return its exit code (errors reported, never raised)."""
+    import typer
+
     try:  # Typer >= 0.20 bundles its own click
         from typer._click.exceptions import ClickException, UsageError
     except ImportError:  # pragma: no cover - older Typer on plain click
         from click.exceptions import ClickException, UsageError
-
-    from .calendars import CalendarHorizonError, YearFileError
-    from .engine.errors import OgiError
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -189,32 +180,18 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         sys.stderr.write("已取消。\n")
         return 1
-    except OgiError as exc:
-        _report(exc.message, exc.code, args, exc.details)
-        return exc.exit_code
-    except CalendarHorizonError as exc:
-        _report(str(exc), "calendar_missing", args, {"missing_years": list(exc.missing_years)})
-        return 1
-    except YearFileError as exc:
-        _report(str(exc), "bad_year_file", args)
-        return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("已中断，未完成的步骤没有保存。\n")
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to a clerk
-        from .engine.db import describe_storage_error
-
-        message = describe_storage_error(exc)
-        if message:
-            _report(message, "storage", args)
-            return 1
-        where = _log_unexpected(exc, args)
-        _report(f"发生内部错误（{type(exc).__name__}），本次操作未保存。详情已记录在 {where}，请联系系统管理员。", "internal", args)
-        return 1
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - domain, storage, internal: one line each
+        return errors_out.handle(exc, args)
 
 
 def run() -> None:  # pragma: no cover - console entry point
-    code = main()
+    code = None
+    if not os.environ.get("OGI_NO_FAST"):  # OGI_NO_FAST=1: always the Typer path (tests, benchmarks)
+        from .cli_fast import try_fast
+
+        code = try_fast(sys.argv[1:])  # None: not `ogi case show ...`, or not on the fast path
+    if code is None:
+        code = main()
     _exit_now(code)
     sys.exit(code)
 

@@ -4,15 +4,18 @@
 
 Both run as subprocesses, interleaved, N times each; the figure is the ratio of the medians
 (target <= 4x). The installed console script `.venv/bin/ogi` is used, on a fresh SQLite
-instance holding one case with a few steps. Byte code is compiled first (`compileall`), as a
-normal install has it: with PYTHONDONTWRITEBYTECODE set (as on these machines) every run would
-otherwise recompile ogi's own modules.
+instance holding one case with a few steps and its letters. `ogi case show` takes the fast start (cli_fast.py: sqlite3, no Typer, rich
+or SQLAlchemy); the same command on the Typer path (OGI_NO_FAST=1) is timed too. Byte code is
+compiled first (`compileall`), as a normal install has it: with PYTHONDONTWRITEBYTECODE set (as
+on these machines) every run would otherwise recompile ogi's own modules.
 
-Also printed: the same ratio for `case show --json`, `case list` and `ogi --help`; the cost of
-the imports alone (the CLI frame: typer, which loads pydantic, and rich; then the database stack:
-sqlalchemy, sqlmodel and the engine modules), which is the floor under any command; which heavy
-packages a read command loads (weasyprint, apscheduler and alembic must not); and the biggest
-imports by `python -X importtime` (cumulative, in ms, of one run).
+Also printed: the same ratio for `case show --json`, `case list` and `ogi --help` (Typer path);
+the cost of the imports alone: the fast path's modules (the floor under `case show`), the CLI
+frame (typer, which loads pydantic, and rich) and the database stack (sqlalchemy, sqlmodel and
+the engine modules), the floor under every other command; which heavy packages `case show`
+loads on each path (weasyprint, apscheduler and alembic must not load on either; nothing of the
+frameworks on the fast path); and the biggest imports of the fast path by `python -X importtime`
+(cumulative, in ms, of one run).
 """
 from __future__ import annotations
 
@@ -32,18 +35,27 @@ from _common import ROOT, header, median  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PACKAGE_DIRS = ("calendars", "commands", "engine", "states", "letters")
-HEAVY = ("weasyprint", "apscheduler", "alembic", "sqlalchemy", "sqlmodel", "pydantic", "typer", "rich",
+HEAVY = ("weasyprint", "apscheduler", "alembic", "sqlalchemy", "sqlmodel", "pydantic", "typer", "click", "rich",
          "jinja2", "psycopg", "transitions")
+FRAMEWORKS = ("sqlalchemy", "sqlmodel", "pydantic", "typer", "click", "rich")
+# `ogi case show 1` as the console script runs it (cli.run, which ends with os._exit after the
+# atexit handlers): the packages loaded are reported from an atexit handler.
+RUN_PROBE = ("import atexit, os, sys\n"
+             "atexit.register(lambda: open(os.environ['OGI_PROBE_OUT'], 'w').write("
+             f"' '.join(m for m in {HEAVY!r} if m in sys.modules)))\n"
+             "sys.argv[0] = 'ogi'\nfrom ogi.cli import run\nrun()\n")
 
 
 def compile_bytecode() -> None:
     for d in PACKAGE_DIRS:
         compileall.compile_dir(str(ROOT / d), quiet=1, maxlevels=2)
-    for f in ("cli.py", "__init__.py"):
+    for f in ("cli.py", "cli_fast.py", "__init__.py"):
         compileall.compile_file(str(ROOT / f), quiet=1)
 
 
 def wall(cmd: list[str], env: dict) -> float:
+    if cmd and isinstance(cmd[-1], dict):  # extra environment for this command
+        env, cmd = {**env, **cmd[-1]}, cmd[:-1]
     t = time.perf_counter()
     r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     dt = time.perf_counter() - t
@@ -61,8 +73,9 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="ogi-bench-cli-"))
     env = {**os.environ, "OGI_HOME": str(home), "OGI_USER": "li", "OGI_TODAY": "2026-12-31"}
-    env.pop("OGI_DATABASE_URL", None)
-    env.pop("OGI_CONFIG", None)
+    for var in ("OGI_DATABASE_URL", "OGI_CONFIG", "OGI_NO_FAST"):
+        env.pop(var, None)
+    env["OGI_PROBE_OUT"] = str(home / "probe.txt")
     ogi = str(VENV_BIN / "ogi")
     python = str(VENV_BIN / "python")
     try:
@@ -74,15 +87,20 @@ def main() -> None:
             subprocess.run([ogi, *cmd], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         baseline = [python, "-c", "import sqlite3"]
+        typer_path = {"OGI_NO_FAST": "1"}
         commands = {
             "ogi case show 1": [ogi, "case", "show", "1"],
             "ogi case show 1 --json": [ogi, "case", "show", "1", "--json"],
+            "  same, Typer path": [ogi, "case", "show", "1", typer_path],
             "ogi case list": [ogi, "case", "list"],
             "ogi --help": [ogi, "--help"],
-            # What limits it: the imports alone, ended like ogi ends (no interpreter teardown).
-            "  imports: CLI frame": [python, "-c", "import ogi.cli, typer._adapters, rich.table, os; os._exit(0)"],
+            # What limits them: the imports alone, ended like ogi ends (no interpreter teardown).
+            "  imports: fast path": [python, "-c", "import ogi.cli, ogi.cli_fast, ogi.engine.summary, "
+                                     "ogi.commands.render, ogi.commands.errors_out, sqlite3, os; os._exit(0)"],
+            "  imports: CLI frame": [python, "-c", "import ogi.cli, typer._adapters, rich.table, os; "
+                                     "ogi.cli._app(); os._exit(0)"],
             "  imports: + database stack": [python, "-c", "import ogi.cli, typer._adapters, rich.table, "
-                                           "ogi.engine.api, os; os._exit(0)"],
+                                            "ogi.engine.api, os; ogi.cli._app(); os._exit(0)"],
         }
         for cmd in (baseline, *commands.values()):  # warm the page cache
             wall(cmd, env)
@@ -93,31 +111,34 @@ def main() -> None:
         base = median(times["baseline"])
         print()
         label = 'x python -c "import sqlite3"'
-        print(f"{'command':<30}{label:>30}")
+        print(f"{'command':<32}{label:>30}")
         for name in commands:
             ratio = median(times[name]) / base
             mark = f"   (target <= 4x: {'met' if ratio <= 4 else 'MISSED'})" if name == "ogi case show 1" else ""
-            print(f"{name:<30}{ratio:>29.1f}x{mark}")
+            print(f"{name:<32}{ratio:>29.1f}x{mark}")
         show_ratio = median(times["ogi case show 1"]) / base
         print(f"(this run only: baseline median {base * 1000:.0f} ms)")
 
-        probe = ("import sys, io, contextlib\nfrom ogi.cli import main\n"
-                 "with contextlib.redirect_stdout(io.StringIO()): main(['case', 'show', '1'])\n"
-                 f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
-        loaded = subprocess.run([python, "-c", probe], env=env, capture_output=True, text=True, check=True)
         print()
-        print(f"packages loaded by `case show`: {loaded.stdout.strip()}")
-        for m in ("weasyprint", "apscheduler", "alembic"):
-            assert m not in loaded.stdout.split(), f"{m} is imported by a read command"
+        probe_out = Path(env["OGI_PROBE_OUT"])
+        for path_name, extra in (("fast path", {}), ("Typer path", typer_path)):
+            subprocess.run([python, "-c", RUN_PROBE, "case", "show", "1"], env={**env, **extra},
+                           stdout=subprocess.DEVNULL, check=True)
+            loaded = probe_out.read_text().split()
+            print(f"packages loaded by `case show`, {path_name}: {' '.join(loaded) or '(none of them)'}")
+            for m in ("weasyprint", "apscheduler", "alembic", *(FRAMEWORKS if not extra else ())):
+                assert m not in loaded, f"{m} is imported by `ogi case show` ({path_name})"
 
-        imp = subprocess.run([python, "-X", "importtime", "-c", probe], env=env, capture_output=True, text=True)
+        imp = subprocess.run([python, "-X", "importtime", "-c", RUN_PROBE, "case", "show", "1"], env=env,
+                             capture_output=True, text=True)
         rows = []
         for line in imp.stderr.splitlines():
             m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
             if m and len(m.group(3)) <= 2:  # top-level and first-level imports
                 rows.append((int(m.group(2)), len(m.group(3)) // 2, m.group(4)))
         total = sum(us for us, depth, _ in rows if depth == 0)
-        print(f"-X importtime (one run, inflated by the tracing itself): {total / 1000:.0f} ms of imports; biggest:")
+        print(f"-X importtime, fast path (one run, inflated by the tracing itself): {total / 1000:.0f} ms of imports;"
+              " biggest:")
         for us, depth, name in sorted(rows, reverse=True)[:12]:
             print(f"   {us / 1000:7.1f} ms  {'  ' * depth}{name}")
         print(f"RESULT bench_cli show_ratio={show_ratio:.1f}x target=4x {'OK' if show_ratio <= 4 else 'MISSED'}")

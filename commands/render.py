@@ -1,5 +1,13 @@
-"""Human output of case data (rich). JSON output never comes through here."""
+"""Human output of case data. JSON output never comes through here.
+
+`ogi case show` (print_case_full) is plain text with its own tables (CJK-aware widths), so the
+fast start (cli_fast.py) prints it without importing rich; the other commands use rich.
+"""
 from __future__ import annotations
+
+import os
+import sys
+import unicodedata
 
 from .common import console
 
@@ -37,54 +45,167 @@ def _print_deadlines(c, r: dict) -> None:
 
 
 def print_case_full(r: dict) -> None:
-    from rich.table import Table
+    """`ogi case show`: the one renderer of both the Typer path and the fast start (cli_fast.py)."""
+    sys.stdout.write("".join(line + "\n" for line in case_full_lines(r)))
 
-    c = console()
-    c.print(f"[bold]案件 {r['number']}[/]（ID {r['id']}）　[bold]{r['state_label']}[/]"
-            + (f"　办理结果：{r['outcome_label']}" if r.get("outcome_label") else ""))
+
+def case_full_lines(r: dict, width: int | None = None) -> list[str]:
+    """The case page as plain text lines (no rich: cli_fast must not import it). Tables are
+    drawn in rich's style and fitted to `width` (default: the terminal's) by wrapping cells;
+    nothing is cut off."""
+    width = width or _terminal_width()
     a = r["applicant"]
-    c.print(f"申请人：{a['name']}（{a['type_label']}）　证件：{a['id_number'] or '—'}　电话：{a['phone'] or '—'}")
-    c.print(f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r['clerk']}")
-    c.print(f"所需信息：{r['description']}")
-    _print_deadlines(c, r)
+    lines = [
+        f"案件 {r['number']}（ID {r['id']}）　{r['state_label']}"
+        + (f"　办理结果：{r['outcome_label']}" if r.get("outcome_label") else ""),
+        f"申请人：{a['name']}（{a['type_label']}）　证件：{a['id_number'] or '—'}　电话：{a['phone'] or '—'}",
+        f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r['clerk']}",
+        f"所需信息：{r['description']}",
+    ]
+    lines += deadline_lines(r)
     if r.get("consultations"):
-        t = Table(title="征求意见", show_lines=False)
-        for col in ("编号", "对象", "发出", "期限", "答复", "意见"):
-            t.add_column(col)
-        for x in r["consultations"]:
-            t.add_row(str(x["id"]), x["party"], _d(x["sent_on"]), _d(x["due_on"]),
-                      _d(x["replied_on"] or (f"逾期 {x['lapsed_on']}" if x["lapsed_on"] else "")), _d(x["opinion"]))
-        c.print(t)
+        lines += table_lines("征求意见", ("编号", "对象", "发出", "期限", "答复", "意见"), [
+            (str(x["id"]), x["party"], _d(x["sent_on"]), _d(x["due_on"]),
+             _d(x["replied_on"] or (f"逾期 {x['lapsed_on']}" if x["lapsed_on"] else "")), _d(x["opinion"]))
+            for x in r["consultations"]], width)
     if r.get("letters"):
-        t = Table(title="文书")
-        for col in ("文号", "种类", "日期", "状态", "文件"):
-            t.add_column(col)
-        for l in r["letters"]:
-            t.add_row(l["number"], l["kind"], _d(l["issued_on"]), l["status"], l["path"] or "")
-        c.print(t)
+        lines += table_lines("文书", ("文号", "种类", "日期", "状态", "文件"), [
+            (l["number"], l["kind"], _d(l["issued_on"]), l["status"], l["path"] or "") for l in r["letters"]], width)
     if r.get("history"):
-        print_clock_chart(r)
-        print_timeline(r)
+        lines += clock_chart_block(r)
+        lines += timeline_lines(r, width)
     if r.get("next_steps"):
-        c.print("下一步可办理：" + "、".join(s["label"] for s in r["next_steps"]))
+        lines.append("下一步可办理：" + "、".join(s["label"] for s in r["next_steps"]))
+    return [_clean(line) for line in lines]
 
 
-def print_timeline(r: dict) -> None:
-    """The case's history as a timeline, with its clocks marked on the same axis."""
-    from rich.table import Table
+def deadline_lines(r: dict) -> list[str]:
+    out = []
+    for clock in r.get("clocks", []):
+        if not clock["running"] and not clock["paused"]:
+            continue
+        flag = "（暂停计算）" if clock["paused"] else ""
+        prov = "（暂定）" if clock["provisional"] else ""
+        out.append(f"  ⏰ {clock['label']}：{_d(clock['due'])}{prov}{flag}")
+    return out
 
-    t = Table(title=f"办理时间线（{r['number']}）")
-    for col in ("#", "办理日期", "步骤", "办理人", "记录时间", "说明"):
-        t.add_column(col)
+
+def timeline_lines(r: dict, width: int | None = None) -> list[str]:
+    """The case's history as a table (the # column numbers the steps of the clock chart)."""
+    rows = []
     for h in r["history"]:
         note = h["reason"] or ""
         data = h.get("data") or {}
         for key in ("items", "party", "outcome", "method", "workdays", "opinion", "kind"):
             if key in data and key != "kind":
                 note = (note + " " if note else "") + f"{key}={data[key]}"
-        t.add_row(str(h["seq"]), _d(h["effective_on"]), h["label"] or h["action"], h["actor"],
-                  h["recorded_at"][:16].replace("T", " "), note[:60])
-    console().print(t)
+        rows.append((str(h["seq"]), _d(h["effective_on"]), h["label"] or h["action"], h["actor"],
+                     h["recorded_at"][:16].replace("T", " "), note[:60]))
+    return table_lines(f"办理时间线（{r['number']}）", ("#", "办理日期", "步骤", "办理人", "记录时间", "说明"), rows,
+                       width or _terminal_width())
+
+
+def print_timeline(r: dict) -> None:
+    sys.stdout.write("".join(_clean(line) + "\n" for line in timeline_lines(r)))
+
+
+# --------------------------------------------------------------------------- plain tables
+
+def _terminal_width() -> int:
+    """As rich measures it: COLUMNS, else the size of whichever of stdin/stdout/stderr is a
+    terminal, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (OSError, ValueError):
+            continue
+    return 80
+
+
+def _char_width(ch: str) -> int:
+    if ch < "\u1100":  # nothing below Hangul Jamo is wide; combining marks take no column
+        return 0 if ch >= "\u0300" and unicodedata.combining(ch) else 1
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def text_width(text: str) -> int:
+    """Display columns of `text` in a terminal: CJK (East Asian wide and full-width) take two."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(ch) for ch in text)
+
+
+def _clean(text: str) -> str:
+    """No escape codes, line breaks or direction overrides from stored text reach the terminal."""
+    if text.replace("\u3000", "").isprintable():  # the common case; U+3000 (Zs) is not "printable"
+        return text
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` columns, broken after a space where there is one."""
+    if text_width(text) <= width:
+        return [text]
+    out: list[str] = []
+    cur, cur_w = "", 0
+    for ch in text:
+        w = _char_width(ch)
+        if cur and cur_w + w > width:
+            cut = cur.rfind(" ")
+            if cut > 0:
+                out.append(cur[:cut])
+                cur = cur[cut + 1:]
+            else:
+                out.append(cur)
+                cur = ""
+            cur_w = text_width(cur)
+        cur += ch
+        cur_w += w
+    out.append(cur)
+    return out
+
+
+def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int = 80) -> list[str]:
+    """A table drawn like rich's default (heavy head), its title centred above it. Columns as
+    wide as their longest cell; when the table is wider than `width`, the widest columns are
+    narrowed and their cells wrapped (never cut)."""
+    rows = [tuple(_clean(c) for c in row) for row in rows]
+    widths = [max([text_width(h)] + [text_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    floor = [max(text_width(h), 4) for h in headers]
+    excess = sum(widths) + 3 * len(widths) + 1 - width
+    while excess > 0:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+        excess -= 1
+
+    def rule(left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (w + 2) for w in widths) + right
+
+    def cells(values, bar: str) -> list[str]:
+        wrapped = [_wrap(v, w) for v, w in zip(values, widths)]
+        out = []
+        for k in range(max(len(c) for c in wrapped)):
+            parts = []
+            for c, w in zip(wrapped, widths):
+                part = c[k] if k < len(c) else ""
+                parts.append(part + " " * (w - text_width(part)))
+            out.append(bar + " " + f" {bar} ".join(parts) + " " + bar)
+        return out
+
+    total = sum(widths) + 3 * len(widths) + 1
+    pad = max((total - text_width(title)) // 2, 0)
+    lines = [" " * pad + title, rule("┏", "━", "┳", "┓"), *cells(headers, "┃"), rule("┡", "━", "╇", "┩")]
+    for row in rows:
+        lines += cells(row, "│")
+    lines.append(rule("└", "─", "┴", "┘"))
+    return lines
 
 
 def print_explain(r: dict) -> None:
@@ -159,15 +280,15 @@ _CHART_NAMES = {"correction_notice": "补正告知", "correction": "补正期限
 
 
 def _pad(text: str, width: int) -> str:
-    """Pad to a display width where CJK characters take two columns."""
-    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    return text + " " * max(width - shown, 1)
+    """Pad to a display width where CJK characters take two columns (at least one space)."""
+    return text + " " * max(width - text_width(text), 1)
+
+
+def clock_chart_block(r: dict) -> list[str]:
+    """The chart with its heading and legend (nothing when there is nothing to draw)."""
+    lines = clock_chart_lines(r)
+    return ["期限示意图（├──┤ 期限起止，░ 暂停计算，▲ 办理步骤，◆ 同日多个步骤）", *lines] if lines else []
 
 
 def print_clock_chart(r: dict) -> None:
-    lines = clock_chart_lines(r)
-    if lines:
-        c = console()
-        c.print("[bold]期限示意图[/]（├──┤ 期限起止，░ 暂停计算，▲ 办理步骤，◆ 同日多个步骤）")
-        for line in lines:
-            c.print(line, markup=False, highlight=False)
+    sys.stdout.write("".join(_clean(line) + "\n" for line in clock_chart_block(r)))
