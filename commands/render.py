@@ -69,8 +69,13 @@ def case_full_lines(r: dict, width: int | None = None) -> list[str]:
              _d(x["replied_on"] or (f"逾期 {x['lapsed_on']}" if x["lapsed_on"] else "")), _d(x["opinion"]))
             for x in r["consultations"]], width)
     if r.get("letters"):
-        lines += table_lines("文书", ("文号", "种类", "日期", "状态", "文件"), [
-            (l["number"], l["kind"], _d(l["issued_on"]), l["status"], l["path"] or "") for l in r["letters"]], width)
+        # File names are long: the folder is named once below; `ogi letter list` shows each file.
+        lines += table_lines("文书", ("文号", "文书", "日期", "状态"), [
+            (l["number"], l.get("kind_label") or l["kind"], _d(l["issued_on"]), l.get("status_label") or l["status"])
+            for l in r["letters"]], width, keep=(0, 1))
+        folders = sorted({os.path.dirname(l["path"]) for l in r["letters"] if l["path"]})
+        if folders:
+            lines.append("文书文件位于：" + "；".join(folders))
     if r.get("history"):
         lines += clock_chart_block(r)
         lines += timeline_lines(r, width)
@@ -170,13 +175,14 @@ def _wrap(text: str, width: int) -> list[str]:
     return out
 
 
-def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int = 80) -> list[str]:
+def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int = 80,
+                keep: tuple[int, ...] = ()) -> list[str]:
     """A table drawn like rich's default (heavy head), its title centred above it. Columns as
     wide as their longest cell; when the table is wider than `width`, the widest columns are
-    narrowed and their cells wrapped (never cut)."""
+    narrowed and their cells wrapped (never cut). Columns in `keep` (a 文号) are never wrapped."""
     rows = [tuple(_clean(c) for c in row) for row in rows]
     widths = [max([text_width(h)] + [text_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
-    floor = [max(text_width(h), 4) for h in headers]
+    floor = [widths[i] if i in keep else max(text_width(h), 4) for i, h in enumerate(headers)]
     excess = sum(widths) + 3 * len(widths) + 1 - width
     while excess > 0:
         i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])

@@ -29,6 +29,18 @@ def show_on(db: rows.Db, cfg, actor: Actor, ref: str, *, with_history: bool = Tr
     return out
 
 
+LETTER_STATUS_LABELS = {"pending": "待生成", "rendered": "已生成", "failed": "生成失败，待重试"}
+
+
+def _letter_label(kind: str) -> str:
+    from ..letters.kinds import LetterKind
+
+    try:
+        return LetterKind(kind).short
+    except ValueError:
+        return kind
+
+
 def history_row(e) -> dict:
     return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
             "label": action_label(e.action),
@@ -81,7 +93,9 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
         "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
                            "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
                            "reason": c.reason} for c in cons],
-        "letters": [{"id": l.id, "kind": l.kind, "number": l.number, "issued_on": l.issued_on, "status": l.status,
+        "letters": [{"id": l.id, "kind": l.kind, "kind_label": _letter_label(l.kind), "number": l.number,
+                     "issued_on": l.issued_on, "status": l.status,
+                     "status_label": LETTER_STATUS_LABELS.get(l.status, l.status),
                      "path": l.path, "sha256": l.sha256} for l in letters],
         "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state)],
         "closed_on": case.closed_on, "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,

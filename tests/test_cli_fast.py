@@ -4,6 +4,8 @@ every error; argv it does not recognise, and failures it cannot word itself, go 
 path. Behaviour only: no timings here (bench/bench_cli.py measures)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import os
 import subprocess
 import sys
@@ -96,14 +98,17 @@ def test_rendered_letters_are_listed_alike(ogi_sqlite, capsys):
     assert shown["letters"] and all(l["path"] for l in shown["letters"])
     _same(capsys, ["case", "show", "1"])
     _same(capsys, ["case", "show", "1", "--json"])
-    # nothing cut off, however narrow: every letter number and path, whole
-    for width in (80, 1000):
+    # nothing cut off, however narrow: every 文号 whole on one line, the kind in Chinese, and the
+    # folder of the files named
+    for width in (60, 80, 1000):
         lines = case_full_lines(shown, width)
         table = lines[lines.index(next(x for x in lines if x.strip() == "文书")):]
-        table = table[:next(i for i, x in enumerate(table) if x.startswith("└")) + 1]
-        numbers, _, _, _, paths = _columns(table)
-        assert numbers == "".join(l["number"] for l in shown["letters"]).replace(" ", "")
-        assert paths == "".join(l["path"] for l in shown["letters"]).replace(" ", "")
+        end = next(i for i, x in enumerate(table) if x.startswith("└"))
+        body = [x for x in table[:end] if x.startswith("│")]
+        assert [x.split("│")[1].strip() for x in body] == [l["number"] for l in shown["letters"]]
+        assert "登记回执" in body[0] and "已生成" in body[0]
+        folder = str(Path(shown["letters"][0]["path"]).parent)
+        assert table[end + 1] == f"文书文件位于：{folder}"
 
 
 def _columns(table: list[str]) -> list[str]:
