@@ -21,16 +21,26 @@ ROLE_LABELS = {
 
 def home_dir() -> Path:
     """OGI_HOME, else $XDG_DATA_HOME/ogi, else ~/.local/share/ogi."""
-    env = os.environ.get("OGI_HOME")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
+    env = os.environ.get
+    return _home_dir(env("OGI_HOME"), env("XDG_DATA_HOME"), env("HOME"))
+
+
+@lru_cache(maxsize=8)
+def _home_dir(ogi_home: str | None, xdg: str | None, _home: str | None) -> Path:
+    # Every use case asks (config, database): the answer is cached per environment, not per call.
+    if ogi_home:
+        return Path(ogi_home).expanduser()
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
     return base / "ogi"
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("OGI_CONFIG") or home_dir() / "ogi.toml")
+    return _config_path(os.environ.get("OGI_CONFIG"), home_dir())
+
+
+@lru_cache(maxsize=8)
+def _config_path(explicit: str | None, home: Path) -> Path:
+    return Path(explicit or home / "ogi.toml")
 
 
 DEFAULT_CONFIG = """\
@@ -211,7 +221,7 @@ def _load(path: str, mtime: float) -> Config:
 def load_config() -> Config:
     path = config_path()
     try:
-        mtime = path.stat().st_mtime
+        mtime = os.stat(path).st_mtime
     except FileNotFoundError:
         return _default(DEFAULT_CONFIG)
     return _load(str(path), mtime)

@@ -27,7 +27,12 @@ def database_url() -> str:
         return url
     from .config import home_dir
 
-    return f"sqlite:///{home_dir() / 'ogi.db'}"
+    return _sqlite_url(home_dir())
+
+
+@lru_cache(maxsize=8)
+def _sqlite_url(home: Path) -> str:
+    return f"sqlite:///{home / 'ogi.db'}"
 
 
 def is_sqlite(url: str) -> bool:

@@ -15,14 +15,18 @@ GENESIS = "0" * 64
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST in China since 1991
 
 
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_iso)
-
-
 def _iso(o: Any) -> str:
     if isinstance(o, (dt.date, dt.datetime)):
         return o.isoformat()
     raise TypeError(f"not canonical: {type(o).__name__}")
+
+
+# One encoder for the process (json.dumps with these options builds a new one on every call).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_iso)
+
+
+def canonical_json(data: Any) -> str:
+    return _CANONICAL.encode(data)
 
 
 def now_shanghai() -> dt.datetime:
