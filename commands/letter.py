@@ -32,24 +32,35 @@ def _letters_of(ref: str, as_: str | None):
         return case, list(s.exec(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)))
 
 
-@app.command("render", help="生成（或重新生成）案件的文书。KIND：receipt、correction-notice、reply 等，也可用中文名称。")
+@app.command("render", help="生成（或重新生成）案件的文书。KIND：receipt、correction-notice、reply 等，也可用中文名称。"
+             "不指定案件时用 --pending 生成所有案件中待生成（含生成失败）的文书，或用 --all 重新生成全部文书"
+             "（内容未变的不会产生新版本）；批量生成时使用多个进程，每个 CPU 核心一个。")
 def render_cmd(
-    case: Annotated[str, typer.Argument(help="案件 ID 或编号")],
-    kind: Annotated[Optional[str], typer.Argument(help="文书种类；省略则生成全部待生成的文书")] = None,
+    case: Annotated[Optional[str], typer.Argument(help="案件 ID 或编号；使用 --pending 或 --all 时可省略")] = None,
+    kind: Annotated[Optional[str], typer.Argument(help="文书种类；省略则生成该案件的全部文书")] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="生成所有待生成（含生成失败）的文书")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="重新生成全部文书（内容未变的记为“未变化”）")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="批量生成时的进程数（默认为 CPU 核心数；1 表示不另开进程）")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="另存一份到该目录")] = None,
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    import shutil
-
-    from ..engine.errors import LetterError, NotFound
+    from ..engine.config import load_config
+    from ..engine.errors import InputError, LetterError, NotFound
+    from ..engine.identity import require_role, resolve_actor
     from ..engine.letters_service import render_letter
     from ..letters import resolve_kind
 
-    from ..engine.config import load_config
-    from ..engine.identity import require_role, resolve_actor
-
+    if pending and all_:
+        raise InputError("--pending 与 --all 只能选用一个")
+    if case is None and not (pending or all_):
+        raise InputError("请指定案件 ID 或编号；要生成所有案件的文书，请使用 --pending（待生成的）或 --all（全部）")
+    if (pending or all_) and kind is not None:
+        raise InputError("--pending / --all 不能与文书种类同时使用")
     # Rendering records the file's hash in the case history: a write, for clerks (and admins retrying).
     require_role(resolve_actor(load_config(), as_), "clerk", "admin", what="生成文书")
+    if pending or all_:
+        _render_batch(case, pending, workers, out, as_, json_)
+        return
     c, letters = _letters_of(case, as_)
     wanted = resolve_kind(kind).value if kind else None
     chosen = [l for l in letters if wanted is None or l.kind == wanted]
@@ -65,17 +76,66 @@ def render_cmd(
             _mark_failed(l.id, exc.message)
             raise
         if out:
-            out.mkdir(parents=True, exist_ok=True)
-            dest = out / Path(r["path"]).name
-            shutil.copyfile(r["path"], dest)
-            r["copy"] = str(dest)
+            _copy(r, out)
         results.append(r)
     if json_:
         print_json(results[0] if len(results) == 1 else results)
     else:
         for r in results:
-            state = "未变化" if r["unchanged"] else f"已生成（第 {r['version']} 版）"
-            print(f"{r['number']}　{r['kind']}　{state}　{r.get('copy') or r['path']}\n  SHA-256 {r['sha256']}")
+            print(_line(r))
+
+
+def _line(r: dict) -> str:
+    state = "未变化" if r["unchanged"] else f"已生成（第 {r['version']} 版）"
+    return f"{r['number']}　{r['kind']}　{state}　{r.get('copy') or r['path']}\n  SHA-256 {r['sha256']}"
+
+
+def _copy(r: dict, out: Path) -> None:
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    dest = out / Path(r["path"]).name
+    shutil.copyfile(r["path"], dest)
+    r["copy"] = str(dest)
+
+
+def _render_batch(case: str | None, pending: bool, workers: int | None, out: Path | None, as_: str | None,
+                  json_: bool) -> None:
+    """--pending / --all: the letters of every case (or of CASE), rendered by a pool of worker
+    processes when there are enough of them; one line per letter rendered or failed, a summary."""
+    from ..engine.letters_service import letter_ids, render_letters
+    from ..letters.batch import worker_count
+    from .common import progress_bar
+
+    case_id = _letters_of(case, as_)[0].id if case is not None else None
+    ids = letter_ids(case_id, pending=pending)
+    procs = worker_count(len(ids), workers)
+    with progress_bar("生成文书", enabled=not json_) as update:
+        results = render_letters(ids, workers=workers, progress=update)
+    failed = [r for r in results if "error" in r]
+    for r in results:
+        if out and "error" not in r:
+            _copy(r, out)
+    summary = {"total": len(results), "rendered": sum(1 for r in results if r.get("unchanged") is False),
+               "unchanged": sum(1 for r in results if r.get("unchanged") is True), "failed": len(failed),
+               "workers": procs or 1}
+    if json_:
+        print_json({**summary, "letters": results})
+    else:
+        for r in results:
+            if "error" in r:
+                print(f"{r['number']}　{r['kind']}　生成失败：{r['error']}")
+            elif not r["unchanged"]:
+                print(_line(r))
+        what = "待生成的文书" if pending else "文书"
+        if not results:
+            print(f"没有{what}。")
+        else:
+            print(f"共 {summary['total']} 件{what}：已生成 {summary['rendered']} 件，未变化 {summary['unchanged']} 件，"
+                  f"失败 {summary['failed']} 件（{summary['workers']} 个进程）。"
+                  + ("失败的文书已记录原因，修正后可用 ogi letter render --pending 重新生成。" if failed else ""))
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("list", help="列出案件的文书及其状态。")

@@ -3,13 +3,16 @@
 that step (so a re-render is byte-identical), written atomically (temporary name, fsync,
 rename) and its SHA-256 recorded in the case history. A failure leaves the step committed and
 the letter pending/failed for a retry; a changed rendering becomes a new recorded version,
-never a silent overwrite."""
+never a silent overwrite. Many letters at once (`ogi letter render --pending/--all`) are rendered
+by worker processes, one per core (render_letters); this process still records each letter in a
+transaction of its own."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlmodel import select
 
@@ -130,30 +133,50 @@ def _target(case_number: str, letter: Letter, version: int) -> Path:
     return letters_dir() / case_number / f"{letter.year}-{letter.family}-{letter.seq:04d}-{letter.kind}{suffix}.pdf"
 
 
-def render_letter(letter_id: int, *, actor: str = "system") -> dict:
-    """Render one letter; record it (or report it unchanged). Raises LetterError on failure."""
-    from ..letters import render_pdf
+class _Prepared(NamedTuple):
+    letter: Letter  # as read before rendering (detached)
+    case: Case
+    job: "Job"  # noqa: F821 - letters.batch.Job, imported lazily
 
-    cfg = load_config()
+
+def _docx_wanted(cfg: Config) -> bool:
+    """`[letters] docx` (default true): the Word working copy next to the PDF."""
+    section = cfg.raw.get("letters", {})
+    return not (isinstance(section, dict) and section.get("docx", True) is False)
+
+
+def _prepare(letter_id: int, cfg: Config) -> _Prepared:
+    """What a renderer needs, read in one read transaction: the letter, its case, its context."""
+    from ..letters.batch import Job
+
     with read_session() as s:
         letter = s.get(Letter, letter_id)
         if letter is None:
             raise NotFound(f"没有编号为 {letter_id} 的文书")
         case = s.get(Case, letter.case_id)
         ctx = build_context(s, cfg, letter)
-    pdf = render_pdf(ctx)
-    sha = hashlib.sha256(pdf).hexdigest()
-    if letter.sha256 == sha and letter.path and Path(letter.path).exists():
+    known = letter.sha256 if letter.sha256 and letter.path and Path(letter.path).exists() else None
+    return _Prepared(letter, case, Job(ctx, docx=_docx_wanted(cfg), known_sha256=known))
+
+
+def _record(prep: _Prepared, out, actor: str) -> dict:
+    """Write the rendered files atomically and record them in one write transaction (or report
+    the letter unchanged). Raises LetterError if the letter could not be rendered or written."""
+    if out.error is not None:
+        raise LetterError(out.error, details=out.error_details)
+    letter, case = prep.letter, prep.case
+    if out.unchanged:
         return _row(letter, case, unchanged=True)
+    sha = out.sha256
     version = letter.rendered_version + 1 if letter.sha256 and letter.sha256 != sha else max(letter.rendered_version, 1)
     path = _target(case.number, letter, version)
     try:
-        _atomic_write(path, pdf)
+        _atomic_write(path, out.pdf)
     except OSError as exc:
         raise LetterError(f"无法写入文书文件 {path}：{exc.strerror}；请检查目录权限或磁盘空间") from None
-    docx = _write_docx(cfg, ctx, path)
+    docx = _write_docx(out, path)
     with write_session() as s:
-        row = s.exec(select(Letter).where(Letter.id == letter_id).with_for_update()).one()
+        row = s.exec(select(Letter).where(Letter.id == letter.id).with_for_update()).one()
         if row.sha256 == sha and row.path == str(path):
             return _row(row, case, unchanged=True)  # a concurrent renderer recorded it already
         row.status, row.path, row.sha256, row.rendered_version = "rendered", str(path), sha, version
@@ -162,26 +185,31 @@ def render_letter(letter_id: int, *, actor: str = "system") -> dict:
         s.add(row)
         append_event(s, row.case_id, actor, "letter_rendered", row.issued_on, "",
                      {"letter_id": row.id, "kind": row.kind, "number": row.number, "sha256": sha,
-                      "path": str(path), "version": version, "bytes": len(pdf), **docx})
+                      "path": str(path), "version": version, "bytes": len(out.pdf), **docx})
         return _row(row, case)
 
 
-def _write_docx(cfg: Config, ctx, pdf_path: Path) -> dict:
+def render_letter(letter_id: int, *, actor: str = "system") -> dict:
+    """Render one letter in this process; record it (or report it unchanged). Raises LetterError
+    on failure."""
+    from ..letters.batch import produce
+
+    prep = _prepare(letter_id, load_config())
+    return _record(prep, produce(prep.job), actor)
+
+
+def _write_docx(out, pdf_path: Path) -> dict:
     """The Word working copy next to the PDF (`[letters] docx`, default true). The PDF stays the
     record; a DOCX that cannot be made is noted in the event, never fails the letter."""
-    section = cfg.raw.get("letters", {})
-    if isinstance(section, dict) and section.get("docx", True) is False:
+    if out.docx_error is not None:
+        return {"docx_error": out.docx_error}
+    if out.docx is None:  # turned off
         return {}
     try:
-        from ..letters.docx import render_docx
-
-        data = render_docx(ctx)
-        _atomic_write(pdf_path.with_suffix(".docx"), data)
-    except LetterError as exc:
-        return {"docx_error": exc.message}
+        _atomic_write(pdf_path.with_suffix(".docx"), out.docx)
     except OSError as exc:
         return {"docx_error": f"无法写入 Word 文书 {pdf_path.with_suffix('.docx')}：{exc.strerror}"}
-    return {"docx_sha256": hashlib.sha256(data).hexdigest()}
+    return {"docx_sha256": hashlib.sha256(out.docx).hexdigest()}
 
 
 def _row(letter: Letter, case: Case, unchanged: bool = False) -> dict:
@@ -190,29 +218,103 @@ def _row(letter: Letter, case: Case, unchanged: bool = False) -> dict:
             "unchanged": unchanged}
 
 
-def _mark_failed(letter_id: int, message: str) -> None:
+def _mark_failed(letter_id: int, message: str) -> dict:
+    """Record the failure on the letter (it stays due for a retry); its row for the report."""
     with write_session() as s:
         row = s.get(Letter, letter_id)
         row.status, row.last_error = "failed", message[:500]
         row.attempts += 1
         s.add(row)
+        return {"letter_id": letter_id, "kind": row.kind, "number": row.number, "error": message}
 
 
-def render_pending(case_id: int | None = None) -> list[dict]:
-    """Render every letter not yet rendered (of one case, or all); failures are reported, not raised."""
+def letter_ids(case_id: int | None = None, *, pending: bool = True) -> list[int]:
+    """The letters to render, in id order: those not yet rendered (or all), of one case or all."""
     with read_session() as s:
-        q = select(Letter.id, Letter.kind, Letter.number).where(Letter.status != "rendered")
+        q = select(Letter.id)
+        if pending:
+            q = q.where(Letter.status != "rendered")
         if case_id is not None:
             q = q.where(Letter.case_id == case_id)
-        pending = s.exec(q.order_by(Letter.id)).all()
-    out = []
-    for letter_id, kind, number in pending:
+        return list(s.exec(q.order_by(Letter.id)).all())
+
+
+def render_letters(ids: list[int], *, workers: int | None = 1, progress=None, actor: str = "system") -> list[dict]:
+    """Render and record the letters `ids`; failures are recorded on the letter and reported in
+    its row, not raised. workers: None = one worker process per core when the batch is worth it
+    (letters.batch.worker_count), 1 = this process. Workers only render (letters.batch.produce);
+    this process reads each letter's context before handing it out, then writes the files and
+    records each letter in a transaction of its own, in the order of `ids` (so a case's history
+    gets its letter_rendered events in the same order as one by one). `progress(done, total)`."""
+    from ..letters.batch import produce, worker_count
+
+    cfg = load_config()
+    ids = list(ids)
+    out: list[dict] = []
+
+    def prepared(letter_id: int):
         try:
-            out.append(render_letter(letter_id))
+            return _prepare(letter_id, cfg)
         except LetterError as exc:
-            _mark_failed(letter_id, exc.message)
-            out.append({"letter_id": letter_id, "kind": kind, "number": number, "error": exc.message})
+            return exc
+
+    def finish(letter_id: int, prep, result) -> None:
+        try:
+            if isinstance(prep, LetterError):
+                raise prep
+            out.append(_record(prep, result, actor))
+        except LetterError as exc:
+            out.append(_mark_failed(letter_id, exc.message))
+        if progress is not None:
+            progress(len(out), len(ids))
+
+    n = worker_count(len(ids), workers)
+    if n == 0:
+        for letter_id in ids:
+            prep = prepared(letter_id)
+            finish(letter_id, prep, None if isinstance(prep, LetterError) else produce(prep.job))
+        return out
+    _render_in_pool(ids, n, prepared, finish)
     return out
+
+
+def _render_in_pool(ids: list[int], workers: int, prepared, finish) -> None:
+    """Keep `workers` processes busy (up to two letters queued each) while this process prepares
+    the next letters and records the finished ones in order."""
+    from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ..letters.batch import pool, produce
+
+    window: deque = deque()  # (letter_id, prepared, future or None), in the order of ids
+
+    def finish_head() -> None:
+        letter_id, prep, future = window.popleft()
+        finish(letter_id, prep, None if future is None else future.result())
+
+    executor = pool(workers)
+    try:
+        for letter_id in ids:
+            prep = prepared(letter_id)
+            future = None if isinstance(prep, LetterError) else executor.submit(produce, prep.job)
+            window.append((letter_id, prep, future))
+            while window and (len(window) > 2 * workers or window[0][2] is None or window[0][2].done()):
+                finish_head()
+        while window:
+            finish_head()
+    except BrokenProcessPool:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise LetterError("生成文书的子进程意外退出（可能是内存不足）。已生成的文书均已登记，其余仍待生成："
+                          "请稍后运行“ogi letter render --pending”继续。") from None
+    except BaseException:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+def render_pending(case_id: int | None = None, *, workers: int | None = 1, progress=None) -> list[dict]:
+    """Render every letter not yet rendered (of one case, or all); failures are reported, not raised."""
+    return render_letters(letter_ids(case_id), workers=workers, progress=progress)
 
 
 def verify_file(path: Path) -> dict:
