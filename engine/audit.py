@@ -20,10 +20,12 @@ import csv
 import hashlib
 import io
 import re
+from array import array
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..states.machine import STATE_LABELS, CaseState
@@ -80,106 +82,167 @@ def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
     return None
 
 
-def verify_session(s: Session, cfg: Config, progress=None) -> dict:
-    """`progress(done, total)` is called as cases are walked (long work shows progress)."""
-    # Plain rows (attribute access, same column types), not ORM objects, and the history streamed
-    # case by case in (case_id, seq) order: every event is read once and never changed, building
-    # ORM instances was half the time, and holding every event at once made memory (and the
-    # time with it) grow faster than the record.
-    c, h = Case.__table__.c, HistoryEvent.__table__.c
-    cases = {r.id: r for r in s.execute(select(Case.__table__).order_by(c.id)).all()}
-    stream = s.execute(select(HistoryEvent.__table__).order_by(h.case_id, h.seq),
-                       execution_options={"yield_per": 5000})
+def _by_case(rows):
+    """(case_id, [rows]) from rows ordered by case_id."""
+    for cid, group in groupby(rows, key=attrgetter("case_id")):
+        yield cid, list(group)
+
+
+def _zip_by_case(*streams):
+    """Walk streams of (case_id, value), each ascending and unique in case_id, side by side:
+    yields (case_id, [the value of each stream for that case, or None])."""
+    streams = [iter(st) for st in streams]
+    heads = [next(st, None) for st in streams]
+    while True:
+        live = [h[0] for h in heads if h is not None]
+        if not live:
+            return
+        cid = min(live)
+        values = []
+        for i, h in enumerate(heads):
+            if h is not None and h[0] == cid:
+                values.append(h[1])
+                heads[i] = next(streams[i], None)
+            else:
+                values.append(None)
+        yield cid, values
+
+
+def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | None = None) -> dict:
+    """`progress(done, total)` is called as cases are walked (long work shows progress).
+    case_id: check that case only (its chain, projection and letters; numbering gaps are
+    agency-wide and left out): what a dossier needs, without walking the whole record."""
+    # Cases, their history and their letters are streamed side by side in case order (plain
+    # rows, read once, never changed): memory holds one case at a time, whatever the size of the
+    # record (holding every case, event id and letter made memory grow with it: ~4 KB a case).
+    c, h, lt = Case.__table__.c, HistoryEvent.__table__.c, Letter.__table__.c
+    stream = {"execution_options": {"yield_per": 5000}}
+
+    def scoped(q, col):
+        return q if case_id is None else q.where(col == case_id)
+
+    total = s.execute(scoped(select(func.count()).select_from(Case.__table__), c.id)).scalar_one()
+    case_rows = s.execute(scoped(select(Case.__table__), c.id).order_by(c.id), **stream)
+    event_rows = s.execute(scoped(select(HistoryEvent.__table__), h.case_id).order_by(h.case_id, h.seq), **stream)
+    letter_rows = s.execute(scoped(select(Letter.__table__), lt.case_id).order_by(lt.case_id, lt.id), **stream)
+    numbers = _Numbers()
     broken: list[dict] = []
-    event_ids: dict[int, int] = {}
-    rendered: dict[int, str] = {}
-    n_events = 0
-    with_history: set[int] = set()
-    for done, (cid, group) in enumerate(groupby(stream, key=attrgetter("case_id")), 1):
-        if progress is not None and (done % 200 == 0 or done == len(cases)):
-            progress(done, len(cases))
-        evs = list(group)
+    n_cases = n_events = n_letters = n_files = 0
+    for cid, (case, evs, letters) in _zip_by_case(((r.id, r) for r in case_rows), _by_case(event_rows),
+                                                   _by_case(letter_rows)):
+        evs = evs or []
         n_events += len(evs)
-        for ev in evs:
-            event_ids[ev.id] = cid
-            d = rendered_letter(ev)
-            if d is not None:
-                rendered[d["letter_id"]] = d.get("sha256", "")
-        case = cases.get(cid)
-        if case is None:
-            continue
-        with_history.add(cid)
-        link = verify_chain(evs)
-        if link is not None:
-            broken.append(_broken("history", link.problem, case, seq=link.seq, event_id=link.event_id))
-            continue
-        problem = _projection_problem(case, evs, cfg)
-        if problem:
-            broken.append(_broken("projection", problem, case, seq=evs[-1].seq + 1))
-    for cid, case in cases.items():
-        if cid not in with_history:
-            broken.append(_broken("history", "案件没有任何办理记录（记录被删除）", case, seq=1))
-    letters = s.execute(select(Letter.__table__).order_by(Letter.__table__.c.id)).all()
-    for l in letters:
-        case = cases.get(l.case_id)
-        where = dict(letter_id=l.id, path=l.path or None)
-        if l.event_id not in event_ids or event_ids[l.event_id] != l.case_id:
-            broken.append(_broken("letter", f"文书 {l.number} 所依据的办理记录（#{l.event_id}）不存在", case, l.case_id, **where))
-            continue
-        if not l.sha256:
-            if l.id in rendered:
-                broken.append(_broken("letter", f"文书 {l.number} 已生成并记录哈希，但文书表中的哈希被清空", case, l.case_id, **where))
-            continue  # not rendered yet: nothing to check
-        recorded = rendered.get(l.id)
-        if recorded is None:
-            broken.append(_broken("letter", f"办理记录中没有文书 {l.number} 的生成记录（哈希无从核对）", case, l.case_id, **where))
-            continue
-        if recorded != l.sha256:
-            broken.append(_broken("letter", f"文书 {l.number} 登记的哈希与办理记录中的不符（文书表被改动）", case, l.case_id, **where))
-            continue
-        path = Path(l.path) if l.path else None
-        if path is None or not path.is_file():
-            broken.append(_broken("letter", f"文书 {l.number} 的文件 {l.path or '（无路径）'} 不存在（被删除或移动）", case, l.case_id, **where))
-            continue
-        try:
-            actual = sha256_file(path)
-        except OSError as exc:
-            broken.append(_broken("letter", f"文书 {l.number} 的文件无法读取：{exc.strerror}", case, l.case_id, **where))
-            continue
-        if actual != l.sha256:
-            broken.append(_broken("letter", f"文书 {l.number} 的文件内容与记录的 SHA-256 不符（文件被修改或替换）", case, l.case_id, **where))
-    broken.extend(_numbering_gaps(s, cases, letters))
+        if case is not None:
+            n_cases += 1
+            numbers.add_case(case.number)
+            if progress is not None and (n_cases % 200 == 0 or n_cases == total):
+                progress(n_cases, total)
+            if not evs:
+                broken.append(_broken("history", "案件没有任何办理记录（记录被删除）", case, seq=1))
+            else:
+                link = verify_chain(evs)
+                if link is not None:
+                    broken.append(_broken("history", link.problem, case, seq=link.seq, event_id=link.event_id))
+                else:
+                    problem = _projection_problem(case, evs, cfg)
+                    if problem:
+                        broken.append(_broken("projection", problem, case, seq=evs[-1].seq + 1))
+        if letters:
+            event_ids = {ev.id for ev in evs}
+            rendered: dict[int, str] = {}  # letter id -> SHA-256 its letter_rendered event recorded
+            for ev in evs:
+                d = rendered_letter(ev)
+                if d is not None:
+                    rendered[d["letter_id"]] = d.get("sha256", "")
+            for l in letters:
+                n_letters += 1
+                n_files += bool(l.sha256)
+                numbers.add_letter(l.family, l.year, l.seq)
+                problem = _letter_problem(l, event_ids, rendered)
+                if problem:
+                    broken.append(_broken("letter", problem, case, l.case_id, letter_id=l.id, path=l.path or None))
+    if case_id is None:
+        counters = {(r.scope, r.year): r.value for r in s.execute(select(Counter.__table__))}
+        broken.extend(numbers.gaps(counters))
     broken.sort(key=lambda b: (b["case_id"] or 0, {"history": 0, "projection": 1, "letter": 2, "numbering": 3}[b["kind"]]))
-    return {"ok": not broken, "cases": len(cases), "events": n_events, "letters": len(letters),
-            "letter_files": sum(1 for l in letters if l.sha256), "broken": broken}
+    return {"ok": not broken, "cases": n_cases, "events": n_events, "letters": n_letters,
+            "letter_files": n_files, "broken": broken}
 
 
-def _numbering_gaps(s: Session, cases: dict[int, Case], letters: list[Letter]) -> list[dict]:
-    counters = {(c.scope, c.year): c.value for c in s.exec(select(Counter))}
-    out = []
-    seen: dict[int, set[int]] = {}
-    for c in cases.values():
-        m = CASE_NUMBER.match(c.number)
+def _letter_problem(l, event_ids: set[int], rendered: dict[int, str]) -> str | None:
+    """What is wrong with one letter row, given its case's event ids and recorded renderings."""
+    if l.event_id not in event_ids:
+        return f"文书 {l.number} 所依据的办理记录（#{l.event_id}）不存在"
+    if not l.sha256:
+        if l.id in rendered:
+            return f"文书 {l.number} 已生成并记录哈希，但文书表中的哈希被清空"
+        return None  # not rendered yet: nothing to check
+    recorded = rendered.get(l.id)
+    if recorded is None:
+        return f"办理记录中没有文书 {l.number} 的生成记录（哈希无从核对）"
+    if recorded != l.sha256:
+        return f"文书 {l.number} 登记的哈希与办理记录中的不符（文书表被改动）"
+    path = Path(l.path) if l.path else None
+    if path is None or not path.is_file():
+        return f"文书 {l.number} 的文件 {l.path or '（无路径）'} 不存在（被删除或移动）"
+    try:
+        actual = sha256_file(path)
+    except OSError as exc:
+        return f"文书 {l.number} 的文件无法读取：{exc.strerror}"
+    if actual != l.sha256:
+        return f"文书 {l.number} 的文件内容与记录的 SHA-256 不符（文件被修改或替换）"
+    return None
+
+
+class _Numbers:
+    """The case numbers and 文号 seen, compactly (8 bytes each), for the gap check."""
+
+    def __init__(self):
+        self.cases: dict[int, array] = {}
+        self.letters: dict[tuple[str, int], array] = {}
+
+    def add_case(self, number: str) -> None:
+        m = CASE_NUMBER.match(number)
         if m:
-            seen.setdefault(int(m.group(1)), set()).add(int(m.group(2)))
-    for (scope, year), value in sorted(counters.items()):
-        if scope != "case":
+            year = int(m.group(1))
+            (self.cases.get(year) or self.cases.setdefault(year, array("q"))).append(int(m.group(2)))
+
+    def add_letter(self, family: str, year: int, seq: int) -> None:
+        (self.letters.get((family, year)) or self.letters.setdefault((family, year), array("q"))).append(seq)
+
+    def gaps(self, counters: dict[tuple[str, int], int]) -> list[dict]:
+        out = []
+        for (scope, year), value in sorted(counters.items()):
+            if scope != "case":
+                continue
+            for n in _missing(self.cases.get(year), value):
+                out.append(_broken("numbering", f"案件编号 {year}-{n:04d} 缺失：编号连续分配，缺号说明案件被删除", None, None))
+        for (scope, year), value in sorted(counters.items()):
+            if not scope.startswith("letter:"):
+                continue
+            family = scope.split(":", 1)[1]
+            for n in _missing(self.letters.get((family, year)), value):
+                out.append(_broken("numbering", f"“{family}”类文书 {year} 年第 {n} 号缺失：文号连续分配，缺号说明文书记录被删除",
+                                   None, None))
+        return out
+
+
+def _missing(seen: array | None, value: int, limit: int = 20) -> list[int]:
+    """The first `limit` numbers of 1..value that are not in `seen` (in no order, repeats allowed)."""
+    out: list[int] = []
+    expect = 1
+    for n in sorted(seen or ()):
+        if n > value or len(out) >= limit:
+            break
+        if n < expect:
             continue
-        missing = sorted(set(range(1, value + 1)) - seen.get(year, set()))
-        for n in missing[:20]:
-            out.append(_broken("numbering", f"案件编号 {year}-{n:04d} 缺失：编号连续分配，缺号说明案件被删除", None, None))
-    by_family: dict[tuple[str, int], dict[int, Letter]] = {}
-    for l in letters:
-        by_family.setdefault((l.family, l.year), {})[l.seq] = l
-    for (scope, year), value in sorted(counters.items()):
-        if not scope.startswith("letter:"):
-            continue
-        family = scope.split(":", 1)[1]
-        have = by_family.get((family, year), {})
-        missing = sorted(set(range(1, value + 1)) - set(have))
-        for n in missing[:20]:
-            out.append(_broken("numbering", f"“{family}”类文书 {year} 年第 {n} 号缺失：文号连续分配，缺号说明文书记录被删除",
-                               None, None))
+        while expect < n and len(out) < limit:
+            out.append(expect)
+            expect += 1
+        expect = n + 1
+    while expect <= value and len(out) < limit:
+        out.append(expect)
+        expect += 1
     return out
 
 
@@ -253,7 +316,7 @@ def dossier(login: str | None, ref: str) -> dict:
         challenges = [challenge_json(c) for c in challenges_of(s, case.id)]
         records = load_records(s, cfg, cal, [case.id], now)
         findings = [f.to_json() for r in records for f in check_case(r)]
-        integrity = verify_session(s, cfg)
+        integrity = verify_session(s, cfg, case_id=case.id)
     private = actor.has("clerk", "admin")
     o = OUTCOMES.get(case.outcome) if case.outcome else None
     letter_problems = {b["letter_id"]: b["problem"] for b in integrity["broken"] if b["letter_id"] is not None}

@@ -705,18 +705,23 @@ def sweep(as_of: dt.date, *, cfg: Config | None = None, url: str | None = None) 
         conn = s.connection()
         t = Case.__table__
         # the cached next_due (earliest running clock) picks candidates on ix_cases_open_due
-        rows = conn.execute(select(t.c.id, t.c.number, t.c.clerk)
-                            .where(t.c.closed == False, t.c.next_due.is_not(None), t.c.next_due <= horizon)  # noqa: E712
-                            .order_by(t.c.id)).all()
-        facts = load_facts(conn, [r.id for r in rows], cfg)
-        for r in rows:
-            f = facts[r.id]
-            try:
-                if isinstance(f, Exception):
-                    raise f
-                planned += plan_case(r.id, r.number, r.clerk, clk.compute_clocks(f, cal), as_of, cal, ch.thresholds)
-            except Exception as exc:  # noqa: BLE001
-                errors.append({"case": r.number, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+        # (plain tuples, not Row objects: the collector stops tracking tuples of plain values)
+        rows = [(r.id, r.number, r.clerk) for r in conn.execute(
+            select(t.c.id, t.c.number, t.c.clerk)
+            .where(t.c.closed == False, t.c.next_due.is_not(None), t.c.next_due <= horizon)  # noqa: E712
+            .order_by(t.c.id))]
+        # One chunk of candidates at a time (load_facts reads 500 a query anyway): memory holds
+        # 500 candidates' replayed facts, not every candidate's (40k at 1M cases).
+        for chunk in _chunks(rows):
+            facts = load_facts(conn, [cid for cid, _, _ in chunk], cfg)
+            for cid, number, clerk in chunk:
+                f = facts[cid]
+                try:
+                    if isinstance(f, Exception):
+                        raise f
+                    planned += plan_case(cid, number, clerk, clk.compute_clocks(f, cal), as_of, cal, ch.thresholds)
+                except Exception as exc:  # noqa: BLE001
+                    errors.append({"case": number, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
     created = _write_planned(planned, as_of, cfg, ch, url, write_session)
     new = [p for p in planned if p.key in created]
     unreachable = sorted({(d["recipient"], d["reason"]) for info in created.values() for d in info["no_address"]})
@@ -784,23 +789,29 @@ def _write_planned(planned: list[Planned], as_of, cfg: Config, ch: ChannelSettin
 def _rearm_unreachable(warning_ids: list[int], conn, cfg: Config, ch: ChannelSettings) -> None:
     """A still-current warning that found a recipient without any channel gets that recipient's
     channels once the config provides them (the `no_address` row is superseded, not lost)."""
-    stuck = []
+    chans_of: dict[str, list[str]] = {}
+    stuck: list[tuple[int, int, str]] = []
     for chunk in _chunks(warning_ids):
         # The status is tested here, not in SQL: given `status = ?` as well, SQLite walked
         # ix_warning_delivery_due over every no_address row of the outbox for each chunk
         # (quadratic in the number of warnings); by warning_id it reads a few rows per warning.
-        stuck += [r for r in conn.execute(
-            select(DELIVERY.c.id, DELIVERY.c.warning_id, DELIVERY.c.recipient, DELIVERY.c.status)
-            .where(DELIVERY.c.warning_id.in_(chunk))) if r.status == "no_address"]
-    for row in stuck:
-        chans = channels_for(cfg.users.get(row.recipient), ch)
-        if not chans:
-            continue
+        # Only the rows that can be re-armed are kept: while a recipient still has no channel
+        # (the usual case) none of its rows is, instead of every no_address row of the outbox.
+        for r in conn.execute(select(DELIVERY.c.id, DELIVERY.c.warning_id, DELIVERY.c.recipient, DELIVERY.c.status)
+                              .where(DELIVERY.c.warning_id.in_(chunk))):
+            if r.status != "no_address":
+                continue
+            if r.recipient not in chans_of:
+                chans_of[r.recipient] = channels_for(cfg.users.get(r.recipient), ch)
+            if chans_of[r.recipient]:
+                stuck.append((r.id, r.warning_id, r.recipient))
+    for delivery_id, warning_id, recipient in stuck:
+        chans = chans_of[recipient]
         _insert_ignore(conn, DELIVERY, [
-            {"warning_id": row.warning_id, "recipient": row.recipient, "channel": c, "status": "pending",
+            {"warning_id": warning_id, "recipient": recipient, "channel": c, "status": "pending",
              "attempts": 0, "next_attempt_at": None, "last_error": "", "sent_at": None, "address": ""}
             for c in chans], ["warning_id", "recipient", "channel"])
-        conn.execute(update(DELIVERY).where(DELIVERY.c.id == row.id).values(
+        conn.execute(update(DELIVERY).where(DELIVERY.c.id == delivery_id).values(
             status="cancelled", last_error=f"已配置提醒渠道，改由 {'、'.join(chans)} 发送"))
 
 
