@@ -79,7 +79,7 @@ class HistoryEvent(SQLModel, table=True):
     __tablename__ = "history_event"
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_history_case_seq"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
+    case_id: int = Field(foreign_key="cases.id")  # looked up through uq_history_case_seq
     seq: int
     recorded_at: str  # ISO 8601 with +08:00, as hashed
     actor: str
@@ -88,7 +88,7 @@ class HistoryEvent(SQLModel, table=True):
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # canonical JSON
     prev_hash: str
-    hash: str = Field(index=True)
+    hash: str  # not indexed: nothing looks an event up by hash (migration 0005)
 
 
 class Counter(SQLModel, table=True):

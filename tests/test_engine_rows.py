@@ -126,3 +126,25 @@ def test_upgrade_fills_the_name_key_of_existing_applicants(tmp_path, monkeypatch
     con = sqlite3.connect(db)
     assert con.execute("SELECT name_key FROM applicant").fetchone()[0] == "zhang三"
     con.close()
+
+
+def test_history_reads_use_the_unique_index_and_the_triggers_survive_migration_0005(ogi_sqlite):
+    """After dropping the unused event indexes (0005), a case's history is still read on
+    (case_id, seq) and the database still refuses to edit or delete an event."""
+    ogi = ogi_sqlite
+    case = ogi.register("2026-09-24", "张三")
+    con = sqlite3.connect(ogi.home / "ogi.db")
+    names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'history_event'")}
+    assert {"history_event_no_update", "history_event_no_delete"} <= names
+    assert not names & {"ix_history_event_hash", "ix_history_event_case_id"}
+    sent: list[str] = []
+    con.set_trace_callback(sent.append)
+    db = rows.Db(con, sqlite=True)
+    assert rows.case_events(db, case["id"]) and rows.chain_tip(db, case["id"])[0] >= 1
+    con.set_trace_callback(None)
+    for statement in sent:
+        plan = " ".join(str(x) for x in con.execute("EXPLAIN QUERY PLAN " + statement))
+        assert "sqlite_autoindex_history_event_1" in plan and "SCAN" not in plan, plan
+    with pytest.raises(sqlite3.DatabaseError):
+        con.execute("UPDATE history_event SET actor = 'x'")
+    con.close()
