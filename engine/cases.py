@@ -173,7 +173,7 @@ def load_case(session: Session, ref: str | int, *, for_update: bool = False) -> 
 
 # --------------------------------------------------------------------------- use cases
 
-def register(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, reg: Registration) -> rows.CaseRow:
+def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor: Actor, reg: Registration) -> rows.CaseRow:
     require_role(actor, "clerk", what="登记申请")
     if reg.applicant_type not in APPLICANT_KINDS:
         raise InputError(f"申请人类型“{reg.applicant_type}”不存在；可选：" +
@@ -232,7 +232,7 @@ class StepResult:
     clocks: list[clk.Clock] | None = None
 
 
-def run_step(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor, ref: str | int,
+def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor: Actor, ref: str | int,
              trigger: Trigger, effective_on: dt.date, today: dt.date, params: dict[str, Any],
              reason: str = "") -> StepResult:
     reason = clean_text(reason, "理由")
