@@ -36,12 +36,8 @@ def print_case_brief(r: dict, headline: str) -> None:
 
 
 def _print_deadlines(c, r: dict) -> None:
-    for clock in r.get("clocks", []):
-        if not clock["running"] and not clock["paused"]:
-            continue
-        flag = "（暂停计算）" if clock["paused"] else ""
-        prov = "（暂定）" if clock["provisional"] else ""
-        c.print(f"  ⏰ {clock['label']}：[bold]{_d(clock['due'])}[/]{prov}{flag}")
+    for line in deadline_lines(r, due_style=lambda due: f"[bold]{due}[/]"):
+        c.print(line)
 
 
 def print_case_full(r: dict) -> None:
@@ -84,14 +80,16 @@ def case_full_lines(r: dict, width: int | None = None) -> list[str]:
     return [_clean(line) for line in lines]
 
 
-def deadline_lines(r: dict) -> list[str]:
+def deadline_lines(r: dict, due_style=str) -> list[str]:
+    """One line per running or paused clock; due_style marks up the date (rich bold for a step's
+    brief, plain for `case show`)."""
     out = []
     for clock in r.get("clocks", []):
         if not clock["running"] and not clock["paused"]:
             continue
         flag = "（暂停计算）" if clock["paused"] else ""
         prov = "（暂定）" if clock["provisional"] else ""
-        out.append(f"  ⏰ {clock['label']}：{_d(clock['due'])}{prov}{flag}")
+        out.append(f"  ⏰ {clock['label']}：{due_style(_d(clock['due']))}{prov}{flag}")
     return out
 
 

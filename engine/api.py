@@ -18,7 +18,7 @@ from .config import load_config
 from .db import read_session, write_db
 from .identity import resolve_actor, today
 from .models import Applicant, Case
-from .summary import case_summary, history_row, show_on  # noqa: F401 - history_row: part of the api
+from .summary import case_summary, show_on
 
 
 def _context(login: str | None):

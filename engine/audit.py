@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from ..letters.kinds import short_label
 from ..states.machine import STATE_LABELS, CaseState
 from ..states.outcomes import OUTCOMES
 from .calendar_store import load_calendar
@@ -341,7 +342,7 @@ def dossier(login: str | None, ref: str) -> dict:
         "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
                            "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
                            "reason": c.reason} for c in cons],
-        "letters": [{"id": l.id, "kind": l.kind, "kind_label": _letter_label(l.kind), "number": l.number, "issued_on": l.issued_on, "status": l.status,
+        "letters": [{"id": l.id, "kind": l.kind, "kind_label": short_label(l.kind), "number": l.number, "issued_on": l.issued_on, "status": l.status,
                      "file": Path(l.path).name if l.path else None, "sha256": l.sha256,
                      "intact": None if not l.sha256 else l.id not in letter_problems,
                      "problem": letter_problems.get(l.id)} for l in letters],
@@ -349,15 +350,6 @@ def dossier(login: str | None, ref: str) -> dict:
         "integrity": {"ok": not case_problems, "broken": case_problems},
         "findings": findings,
     }
-
-
-def _letter_label(kind: str) -> str:
-    try:
-        from ..letters.kinds import LetterKind
-
-        return LetterKind(kind).short
-    except (ImportError, ValueError):
-        return kind
 
 
 def export(login: str | None, ref: str, fmt: str, out: str | None) -> dict:

@@ -139,10 +139,13 @@ def facts_of(session: Session, case_id: int, cfg: Config) -> clk.CaseFacts:
 def facts_and_tip(db: rows.Db, case_id: int, cfg: Config) -> tuple[clk.CaseFacts, tuple[int, str]]:
     """The replayed facts and (seq, hash) of the last event, from one read of the history."""
     events = rows.case_events(db, case_id)
-    facts = clk.replay([EventView(e) for e in events],
-                       correction_period=cfg.rules.correction_period_workdays,
-                       fee_pauses=cfg.rules.fee_pauses_answer_clock)
-    return facts, ((events[-1].seq, events[-1].hash) if events else (0, GENESIS))
+    return replay_events(events, cfg), ((events[-1].seq, events[-1].hash) if events else (0, GENESIS))
+
+
+def replay_events(events: list, cfg: Config) -> clk.CaseFacts:
+    """A case's facts from its stored events, with the configured rules."""
+    return clk.replay([EventView(e) for e in events], correction_period=cfg.rules.correction_period_workdays,
+                      fee_pauses=cfg.rules.fee_pauses_answer_clock)
 
 
 def dues_of(clocks: list[clk.Clock]) -> dict[str, dt.date | None]:

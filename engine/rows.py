@@ -134,8 +134,7 @@ _CASE_BOOLS = [i for i, f in enumerate(fields(CaseRow)) if f.name in ("closed", 
 def _case(row: tuple) -> CaseRow:
     v = list(row)
     for i in _CASE_DATES:
-        if v[i] is not None and not isinstance(v[i], dt.date):
-            v[i] = dt.date.fromisoformat(v[i])
+        v[i] = as_date(v[i])
     for i in _CASE_BOOLS:
         v[i] = bool(v[i])
     return CaseRow(*v)
@@ -156,14 +155,11 @@ class EventRow:
     hash: str
 
 
-_EVENT_COLS = "id, case_id, seq, recorded_at, actor, action, effective_on, reason, data, prev_hash, hash"
+_EVENT_COLS = ", ".join(f.name for f in fields(EventRow))
 
 
 def _event(row: tuple) -> EventRow:
-    eff = row[6]
-    if eff is not None and not isinstance(eff, dt.date):
-        row = (*row[:6], dt.date.fromisoformat(eff), *row[7:])
-    return EventRow(*row)
+    return EventRow(*row[:6], as_date(row[6]), *row[7:])
 
 
 @dataclass(slots=True)
@@ -253,16 +249,21 @@ def chain_tip(db: Db, case_id: int) -> tuple[int, str] | None:
     return db.one("SELECT seq, hash FROM history_event WHERE case_id = ? ORDER BY seq DESC LIMIT 1", (case_id,))
 
 
+_APPLICANT_COLS = ", ".join(f.name for f in fields(ApplicantRow))
+
+
+def _applicant(row: tuple) -> ApplicantRow:
+    return ApplicantRow(*row[:7], bool(row[7]))  # electronic_consent: 0/1 on SQLite
+
+
 def applicant(db: Db, applicant_id: int) -> ApplicantRow | None:
-    row = db.one("SELECT id, name, kind, id_number, phone, email, address, electronic_consent "
-                 "FROM applicant WHERE id = ?", (applicant_id,))
-    return ApplicantRow(*row[:7], bool(row[7])) if row else None
+    row = db.one(f"SELECT {_APPLICANT_COLS} FROM applicant WHERE id = ?", (applicant_id,))
+    return _applicant(row) if row else None
 
 
 def applicants_by_name_key(db: Db, name_key: str, kind: str) -> list[ApplicantRow]:
-    return [ApplicantRow(*r[:7], bool(r[7])) for r in db.all(
-        "SELECT id, name, kind, id_number, phone, email, address, electronic_consent "
-        "FROM applicant WHERE name_key = ? AND kind = ?", (name_key, kind))]
+    return [_applicant(r) for r in db.all(f"SELECT {_APPLICANT_COLS} FROM applicant WHERE name_key = ? AND kind = ?",
+                                          (name_key, kind))]
 
 
 def cases_of_applicants(db: Db, applicant_ids: list[int]) -> list[CaseRow]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..letters.kinds import short_label
 from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, allowed_triggers
 from ..states.outcomes import OUTCOMES
 from . import clocks as clk
 from . import rows
 from .calendar_store import calendar_of_db
-from .cases import APPLICANT_KINDS, CHANNELS
+from .cases import APPLICANT_KINDS, CHANNELS, replay_events
 from .config import load_config
-from .history import EventView, decode
+from .history import decode
 from .identity import Actor
 from .masking import mask_id_number, mask_phone
 from .timeline import action_label
@@ -32,15 +33,6 @@ def show_on(db: rows.Db, cfg, actor: Actor, ref: str, *, with_history: bool = Tr
 LETTER_STATUS_LABELS = {"pending": "待生成", "rendered": "已生成", "failed": "生成失败，待重试"}
 
 
-def _letter_label(kind: str) -> str:
-    from ..letters.kinds import LetterKind
-
-    try:
-        return LetterKind(kind).short
-    except ValueError:
-        return kind
-
-
 def history_row(e) -> dict:
     return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action,
             "label": action_label(e.action),
@@ -54,9 +46,7 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
     if clocks is None:
         cfg = cfg or load_config()
         events = rows.case_events(db, case.id) if events is None else events
-        facts = clk.replay([EventView(e) for e in events], correction_period=cfg.rules.correction_period_workdays,
-                           fee_pauses=cfg.rules.fee_pauses_answer_clock)
-        clocks = clk.compute_clocks(facts, cal)
+        clocks = clk.compute_clocks(replay_events(events, cfg), cal)
     applicant = rows.applicant(db, case.applicant_id)
     may_see_private = actor.has("clerk", "admin")
     deadlines: dict[str, Any] = {}
@@ -93,7 +83,7 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
         "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
                            "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
                            "reason": c.reason} for c in cons],
-        "letters": [{"id": l.id, "kind": l.kind, "kind_label": _letter_label(l.kind), "number": l.number,
+        "letters": [{"id": l.id, "kind": l.kind, "kind_label": short_label(l.kind), "number": l.number,
                      "issued_on": l.issued_on, "status": l.status,
                      "status_label": LETTER_STATUS_LABELS.get(l.status, l.status),
                      "path": l.path, "sha256": l.sha256} for l in letters],

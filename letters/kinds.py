@@ -83,6 +83,12 @@ KIND_ALIASES: dict[str, LetterKind] = {
 }
 
 
+def short_label(kind: str) -> str:
+    """The name a clerk reads for a stored kind code (登记回执); an unknown code as it is."""
+    spec = _SPECS.get(LetterKind._value2member_map_.get(kind))
+    return spec.short if spec else kind
+
+
 def resolve_kind(text: str | LetterKind) -> LetterKind:
     """A kind from its code (`fee-notice`, `fee_notice`) or a Chinese name (收费通知书)."""
     if isinstance(text, LetterKind):
