@@ -33,7 +33,6 @@ import datetime as dt
 import io
 import os
 import resource
-import secrets
 import shutil
 import statistics
 import sys
@@ -42,9 +41,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import header  # noqa: E402
+from _common import create_pg_schema, drop_pg_schema, header  # noqa: E402
 
-PG_BASE = os.environ.get("OGI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ONE_LINE = '<!DOCTYPE html><html lang="zh-CN"><body><p>政府信息公开</p></body></html>'
 # The same line with the full-width punctuation every letter has: in Noto CJK's glyph order the
 # simplified-Chinese forms of ，：；（）“” sit at glyph ids 58956..63163.
@@ -201,14 +199,7 @@ def make_instance(backend: str, letters: int) -> tuple[dict, str | None]:
     env = {"OGI_HOME": str(home), "OGI_TODAY": "2026-12-31", "OGI_USER": "li"}
     schema = None
     if backend == "postgres":
-        from sqlalchemy import create_engine, text
-
-        schema = "ogi_bench_" + secrets.token_hex(5)
-        admin = create_engine(PG_BASE)
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-        admin.dispose()
-        env["OGI_DATABASE_URL"] = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+        schema, env["OGI_DATABASE_URL"] = create_pg_schema()
     use(env)
     from ogi.engine import api
     from ogi.engine.cases import Registration
@@ -252,12 +243,7 @@ def drop(env: dict, schema: str | None) -> None:
 
     dispose_engines()
     if schema:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_BASE)
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+        drop_pg_schema(schema)
     shutil.rmtree(env["home"], ignore_errors=True)
 
 

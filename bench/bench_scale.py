@@ -71,10 +71,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import header  # noqa: E402
+from _common import drop_pg_schema, header, pg_admin, pg_url  # noqa: E402
 
 AS_OF = dt.date(2026, 12, 31)
-PG_BASE = os.environ.get("OGI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 GEN_VERSION = 3      # bump when the generated agency changes: --keep regenerates older ones
 CASES_PER_CHUNK = 5000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -440,12 +439,7 @@ class Agency:
         self.reused = False
         self.home.mkdir(parents=True, exist_ok=True)
         if self.schema:
-            from sqlalchemy import create_engine, text
-
-            admin = create_engine(PG_BASE)
-            with admin.begin() as c:
-                c.execute(text(f"CREATE SCHEMA {self.schema}"))
-            admin.dispose()
+            pg_admin(f"CREATE SCHEMA {self.schema}")
         self.use()
         from ogi.engine.config import DEFAULT_CONFIG, config_path
         config_path().parent.mkdir(parents=True, exist_ok=True)
@@ -492,7 +486,7 @@ class Agency:
         os.environ.update(OGI_HOME=str(self.home), OGI_TODAY=AS_OF.isoformat(), OGI_USER="li")
         os.environ.pop("OGI_CONFIG", None)
         if self.schema:
-            os.environ["OGI_DATABASE_URL"] = f"{PG_BASE}?options=-csearch_path%3D{self.schema}"
+            os.environ["OGI_DATABASE_URL"] = pg_url(self.schema)
         else:
             os.environ.pop("OGI_DATABASE_URL", None)
 
@@ -516,12 +510,7 @@ class Agency:
         if self.kept:
             return
         if self.schema:
-            from sqlalchemy import create_engine, text
-
-            admin = create_engine(PG_BASE)
-            with admin.begin() as c:
-                c.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
-            admin.dispose()
+            drop_pg_schema(self.schema)
         shutil.rmtree(self.home, ignore_errors=True)
 
 

@@ -29,7 +29,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -37,9 +36,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import header  # noqa: E402
+from _common import create_pg_schema, drop_pg_schema, header  # noqa: E402
 
-PG_BASE = os.environ.get("OGI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BATCH = 10
 PAYLOAD = "某道路改造工程立项批复及相关规划许可文件" * 4
 
@@ -249,14 +247,7 @@ def run_backend(backend: str, cases: int) -> list[dict]:
     os.environ.pop("OGI_CONFIG", None)
     schema = None
     if backend == "postgres":
-        from sqlalchemy import create_engine, text
-
-        schema = "ogi_bench_" + secrets.token_hex(5)
-        admin = create_engine(PG_BASE)
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-        admin.dispose()
-        os.environ["OGI_DATABASE_URL"] = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+        schema, os.environ["OGI_DATABASE_URL"] = create_pg_schema()
     else:
         os.environ.pop("OGI_DATABASE_URL", None)
     raw = None
@@ -271,8 +262,6 @@ def run_backend(backend: str, cases: int) -> list[dict]:
         upgrade(database_url())
         if backend == "sqlite" and SQLITE_SYNC[0] != "FULL":
             from sqlalchemy import event
-
-            from ogi.engine.db import get_engine
 
             get_engine().dispose()
 
@@ -315,12 +304,7 @@ def run_backend(backend: str, cases: int) -> list[dict]:
         except Exception:  # noqa: BLE001
             pass
         if schema:
-            from sqlalchemy import create_engine, text
-
-            admin = create_engine(PG_BASE)
-            with admin.begin() as c:
-                c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            admin.dispose()
+            drop_pg_schema(schema)
         shutil.rmtree(home, ignore_errors=True)
 
 

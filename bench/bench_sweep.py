@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -34,10 +33,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import header  # noqa: E402
+from _common import create_pg_schema, drop_pg_schema, header  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 16)
-PG_BASE = os.environ.get("OGI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BATCH = 5000
 
 
@@ -161,14 +159,7 @@ def main() -> None:
     os.environ.pop("OGI_CONFIG", None)
     schema = None
     if args.postgres:
-        from sqlalchemy import create_engine, text
-
-        schema = "ogi_bench_" + secrets.token_hex(4)
-        admin = create_engine(PG_BASE)
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-        admin.dispose()
-        url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+        schema, url = create_pg_schema()
     else:
         url = f"sqlite:///{home / 'ogi.db'}"
     os.environ["OGI_DATABASE_URL"] = url
@@ -178,15 +169,10 @@ def main() -> None:
         run(url, args)
     finally:
         if schema:
-            from sqlalchemy import create_engine, text
-
             from ogi.engine.db import get_engine
 
             get_engine(url).dispose()
-            admin = create_engine(PG_BASE)
-            with admin.begin() as c:
-                c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            admin.dispose()
+            drop_pg_schema(schema)
 
 
 def run(url: str, args) -> None:
