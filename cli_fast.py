@@ -51,7 +51,7 @@ def parse(argv: list[str]) -> tuple[str, str | None, bool] | None:
 
 def sqlite_file() -> str | None:
     """The configured database if it is an existing SQLite file, else None."""
-    from .engine.db import database_url, sqlite_path
+    from .engine.store.db import database_url, sqlite_path
 
     path = sqlite_path(database_url())
     if path is None or "?" in str(path) or not path.is_file():
@@ -66,7 +66,7 @@ def connect(path: str):
     import sqlite3
     from urllib.parse import quote
 
-    from .engine.db import SQLITE_BUSY_TIMEOUT_MS
+    from .engine.store.db import SQLITE_BUSY_TIMEOUT_MS
 
     conn = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
                            isolation_level=None)
@@ -91,7 +91,7 @@ def try_fast(argv: list[str]) -> int | None:
 def case_show(argv: list[str], path: str, ref: str, login: str | None, json_: bool) -> int | None:
     from .calendars import CalendarHorizonError, YearFileError
     from .commands import errors_out
-    from .engine.errors import OgiError
+    from .errors import OgiError
 
     try:
         result = _read(path, ref, login)
@@ -118,8 +118,8 @@ def _read(path: str, ref: str, login: str | None) -> dict:
     (configuration, user, then the database)."""
     from .engine.config import load_config
     from .engine.identity import resolve_actor
-    from .engine.rows import Db
-    from .engine.summary import show_on
+    from .engine.store.rows import Db
+    from .engine.cases.summary import show_on
 
     cfg = load_config()
     actor = resolve_actor(cfg, login)

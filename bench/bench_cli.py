@@ -95,7 +95,7 @@ def main() -> None:
             "ogi case list": [ogi, "case", "list"],
             "ogi --help": [ogi, "--help"],
             # What limits them: the imports alone, ended like ogi ends (no interpreter teardown).
-            "  imports: fast path": [python, "-c", "import ogi.cli, ogi.cli_fast, ogi.engine.summary, "
+            "  imports: fast path": [python, "-c", "import ogi.cli, ogi.cli_fast, ogi.engine.cases.summary, "
                                      "ogi.commands.render, ogi.commands.errors_out, sqlite3, os; os._exit(0)"],
             "  imports: CLI frame": [python, "-c", "import ogi.cli, typer._adapters, rich.table, os; "
                                      "ogi.cli._app(); os._exit(0)"],

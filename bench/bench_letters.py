@@ -202,11 +202,11 @@ def make_instance(backend: str, letters: int) -> tuple[dict, str | None]:
         schema, env["OGI_DATABASE_URL"] = create_pg_schema()
     use(env)
     from ogi.engine import api
-    from ogi.engine.cases import Registration
+    from ogi.engine.cases.steps import Registration
     from ogi.engine.config import DEFAULT_CONFIG, config_path
-    from ogi.engine.db import database_url
-    from ogi.engine.letters_service import letter_ids
-    from ogi.engine.schema import upgrade
+    from ogi.engine.store.db import database_url
+    from ogi.engine.cases.documents import letter_ids
+    from ogi.engine.store.schema import upgrade
 
     config_path().parent.mkdir(parents=True, exist_ok=True)
     config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")
@@ -239,7 +239,7 @@ def use(env: dict) -> None:
 
 
 def drop(env: dict, schema: str | None) -> None:
-    from ogi.engine.db import dispose_engines
+    from ogi.engine.store.db import dispose_engines
 
     dispose_engines()
     if schema:
@@ -248,8 +248,8 @@ def drop(env: dict, schema: str | None) -> None:
 
 
 def run_batch(env: dict, n: int, workers: int) -> dict:
-    from ogi.engine import letters_service
-    from ogi.engine.letters_service import letter_ids, render_letters
+    from ogi.engine.cases import documents as letters_service
+    from ogi.engine.cases.documents import letter_ids, render_letters
 
     use(env)
     ids = letter_ids()[:n]

@@ -103,7 +103,7 @@ def _iso(d):
 
 
 def check_columns() -> None:
-    from ogi.engine.models import Applicant, Case, HistoryEvent, Letter
+    from ogi.engine.store.tables import Applicant, Case, HistoryEvent, Letter
 
     for model, cols in ((Applicant, APPLICANT_COLS), (Case, CASE_COLS), (HistoryEvent, EVENT_COLS + ("id",)),
                         (Letter, LETTER_COLS + ("id",))):
@@ -182,11 +182,11 @@ def make_chunk(task: tuple) -> tuple:
     Returns (applicants, cases, events, letters) as row tuples; events carry no id (the database
     numbers them in insert order) and letters name their event by its index in this chunk and
     have no number yet (the main process numbers them in order, gap-free)."""
-    from ogi.engine import clocks as clk
-    from ogi.engine.cases import _refresh_cache
-    from ogi.engine.history import GENESIS, canonical_json, event_hash
-    from ogi.engine.numbering import family_of, kinds_for
-    from ogi.engine.repeated import normalise  # applicant.name_key
+    from ogi.engine.cases import clocks as clk
+    from ogi.engine.cases.steps import _refresh_cache
+    from ogi.engine.cases.history import GENESIS, canonical_json, event_hash
+    from ogi.engine.cases.numbering import family_of, kinds_for
+    from ogi.engine.legal.repeated import normalise  # applicant.name_key
     from ogi.states.machine import Trigger
 
     if not _W:
@@ -329,7 +329,7 @@ class PostgresSink:
 def generate(sink, size: int, n_open: int, workers: int, seed: int = 20260924) -> dict:
     """Fill a fresh database; returns the row counts and the time of each phase."""
     from ogi.engine.config import load_config
-    from ogi.engine.numbering import format_number
+    from ogi.engine.cases.numbering import format_number
 
     t0 = time.perf_counter()
     cfg = load_config()
@@ -404,7 +404,7 @@ def _bounded(pool, tasks: list, ahead: int):
 def _load(backend: str, size: int, n_open: int, workers: int, out) -> None:
     """Generate one agency into the database the environment names (run in its own process)."""
     try:
-        from ogi.engine.db import database_url, get_engine, sqlite_path
+        from ogi.engine.store.db import database_url, get_engine, sqlite_path
 
         sink = SqliteSink(sqlite_path(database_url())) if backend == "sqlite" else PostgresSink(get_engine())
         out.put(generate(sink, size, n_open, workers))
@@ -445,7 +445,7 @@ class Agency:
         config_path().parent.mkdir(parents=True, exist_ok=True)
         config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
         self._upgrade()
-        from ogi.engine.db import dispose_engines
+        from ogi.engine.store.db import dispose_engines
 
         dispose_engines()  # the SQLite bulk load switches the journal mode: no other connection
         # In a process of its own: what generation leaves in memory must not weigh on the
@@ -466,8 +466,8 @@ class Agency:
             meta_path.write_text(json.dumps({**want, "counts": self.counts}, indent=1))
 
     def _upgrade(self) -> None:
-        from ogi.engine.db import database_url
-        from ogi.engine.schema import upgrade
+        from ogi.engine.store.db import database_url
+        from ogi.engine.store.schema import upgrade
 
         upgrade(database_url())  # a no-op on an up-to-date kept database
 
@@ -475,7 +475,7 @@ class Agency:
         if self.schema:
             from sqlalchemy import text
 
-            from ogi.engine.db import get_engine
+            from ogi.engine.store.db import get_engine
 
             with get_engine().connect() as c:
                 return c.execute(text("SELECT SUM(pg_total_relation_size(format('%I.%I', schemaname, tablename))) "
@@ -493,14 +493,14 @@ class Agency:
     def clear_outbox(self) -> None:
         from sqlalchemy import text
 
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         with get_engine().begin() as c:
             c.execute(text("DELETE FROM warning_delivery"))
             c.execute(text("DELETE FROM warning_outbox"))
 
     def drop(self) -> None:
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         self.use()
         try:
@@ -579,20 +579,20 @@ def operations(progress_from: int) -> dict:
         "list": lambda ag: api.list_cases("li", as_of=AS_OF),
     }
     try:
-        from ogi.engine.warnings import sweep
+        from ogi.engine.notify.warnings import sweep
 
         ops["sweep (cold)"] = lambda ag: sweep(AS_OF)  # on an emptied outbox: every warning written
         ops["sweep"] = lambda ag: sweep(AS_OF)         # again: everything already there
     except ImportError:
         pass
     try:
-        from ogi.engine.annual_report import annual
+        from ogi.engine.legal.annual_report import annual
 
         ops["annual report"] = lambda ag: annual("zhao", 2026)
     except ImportError:
         pass
     try:
-        from ogi.engine.audit import verify
+        from ogi.engine.legal.audit import verify
 
         ops["audit verify"] = lambda ag: verify(
             "zhao", progress=_progress(f"audit verify at {ag.size}") if ag.size >= progress_from else None)
@@ -658,7 +658,7 @@ def measure(agencies: list, budget: float, only: list[str] | None = None) -> tup
     operation has used less than `budget` CPU seconds on it. Returns times[op][size] =
     (CPU seconds, of which in full GC passes, their number) of the best round, (peak RSS, its rise)
     in KiB[op][size], facts[op][size] and the SELECTs of the largest agency per op."""
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     ops = operations(progress_from=500_000)
     if only:
@@ -760,7 +760,7 @@ def main() -> None:
         gc.collect()
         times, peaks, facts, plans = measure(agencies, args.budget, args.ops.split(",") if args.ops else None)
         agencies[-1].use()
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         if args.backend == "postgres":
             # The sweeps have just filled the outbox, which had no statistics yet: what autovacuum

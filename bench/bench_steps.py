@@ -45,10 +45,10 @@ PAYLOAD = "某道路改造工程立项批复及相关规划许可文件" * 4
 # --------------------------------------------------------------------------- the engine side
 
 def lifecycle_engine(i: int) -> None:
-    from ogi.engine.calendar_store import load_calendar
-    from ogi.engine.cases import Registration, register, run_step
+    from ogi.engine.store.calendar_store import load_calendar
+    from ogi.engine.cases.steps import Registration, register, run_step
     from ogi.engine.config import load_config
-    from ogi.engine.db import write_db
+    from ogi.engine.store.db import write_db
     from ogi.engine.identity import resolve_actor, today
 
     def txn(login, fn):
@@ -68,7 +68,7 @@ def lifecycle_engine(i: int) -> None:
 
 def lifecycle_api(i: int) -> None:
     from ogi.engine import api
-    from ogi.engine.cases import Registration
+    from ogi.engine.cases.steps import Registration
 
     reg = Registration(applicant=f"张三{i}", applicant_type="natural", channel="in_person",
                        received=dt.date(2026, 3, 2), description=PAYLOAD, phone="13800000000")
@@ -118,8 +118,8 @@ def count_writes(fn) -> list[tuple[int, int]]:
     global _COUNTING
     from sqlalchemy import event
 
-    from ogi.engine import rows
-    from ogi.engine.db import get_engine
+    from ogi.engine.store import rows
+    from ogi.engine.store.db import get_engine
 
     engine = get_engine()
 
@@ -254,8 +254,8 @@ def run_backend(backend: str, cases: int) -> list[dict]:
     try:
         from ogi.engine import api
         from ogi.engine.config import DEFAULT_CONFIG, config_path
-        from ogi.engine.db import database_url, get_engine
-        from ogi.engine.schema import upgrade
+        from ogi.engine.store.db import database_url, get_engine
+        from ogi.engine.store.schema import upgrade
 
         config_path().parent.mkdir(parents=True, exist_ok=True)
         config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
@@ -297,7 +297,7 @@ def run_backend(backend: str, cases: int) -> list[dict]:
     finally:
         if raw is not None:
             raw.close()
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         try:
             get_engine().dispose()

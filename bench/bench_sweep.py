@@ -42,10 +42,10 @@ BATCH = 5000
 def build(url: str, n: int) -> dict:
     """Bulk-insert n applicants, n accepted cases and 2n history events; returns counts."""
     from ogi.calendars import WorkCalendar, bundled_years
-    from ogi.engine.db import get_engine
-    from ogi.engine.history import GENESIS, canonical_json, event_hash
-    from ogi.engine.models import Applicant, Case, HistoryEvent
-    from ogi.engine.schema import upgrade
+    from ogi.engine.store.db import get_engine
+    from ogi.engine.cases.history import GENESIS, canonical_json, event_hash
+    from ogi.engine.store.tables import Applicant, Case, HistoryEvent
+    from ogi.engine.store.schema import upgrade
 
     upgrade(url)
     cal = WorkCalendar(bundled_years())
@@ -119,8 +119,8 @@ def _prev_workday(cal, d: dt.date) -> dt.date:
 def baseline(url: str, horizon: dt.date) -> tuple[float, int]:
     from sqlalchemy import select
 
-    from ogi.engine.db import read_session
-    from ogi.engine.models import Case
+    from ogi.engine.store.db import read_session
+    from ogi.engine.store.tables import Case
 
     t = Case.__table__
     q = (select(t.c.id, t.c.number, t.c.clerk, t.c.next_due)
@@ -132,7 +132,7 @@ def baseline(url: str, horizon: dt.date) -> tuple[float, int]:
 
 
 def plan(url: str, horizon: dt.date) -> str:
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     with get_engine(url).connect() as conn:
         if conn.dialect.name == "sqlite":
@@ -169,16 +169,16 @@ def main() -> None:
         run(url, args)
     finally:
         if schema:
-            from ogi.engine.db import get_engine
+            from ogi.engine.store.db import get_engine
 
             get_engine(url).dispose()
             drop_pg_schema(schema)
 
 
 def run(url: str, args) -> None:
-    from ogi.engine.calendar_store import load_calendar
-    from ogi.engine.db import read_session
-    from ogi.engine.warnings import candidate_horizon, channel_settings, sweep
+    from ogi.engine.store.calendar_store import load_calendar
+    from ogi.engine.store.db import read_session
+    from ogi.engine.notify.warnings import candidate_horizon, channel_settings, sweep
     from ogi.engine.config import load_config
 
     built = build(url, args.cases)

@@ -16,8 +16,8 @@ def register(app: typer.Typer) -> None:
 def init_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
              as_: Annotated[Optional[str], typer.Option("--as", help="用户名（升级已有数据库须为系统管理员）")] = None) -> None:
     from ..engine.config import DEFAULT_CONFIG, config_path, home_dir, load_config
-    from ..engine.db import database_url, describe_url
-    from ..engine.schema import upgrade
+    from ..engine.store.db import database_url, describe_url
+    from ..engine.store.schema import upgrade
 
     cfg_file = config_path()
     created_config = False
@@ -43,13 +43,13 @@ def init_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出
 
 def _initialised(url: str) -> bool:
     """Does the database at `url` already hold an ogi schema?"""
-    from ..engine.db import sqlite_path
+    from ..engine.store.db import sqlite_path
 
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return False
     try:
-        from ..engine.schema import current_heads
+        from ..engine.store.schema import current_heads
 
         return bool(current_heads(url))
     except Exception:  # noqa: BLE001 - unreachable or empty: upgrade() reports it properly

@@ -25,7 +25,7 @@ def register(root: typer.Typer) -> None:
 
 @app.command("verify", help="重新核验每个案件的哈希链和每份文书文件的 SHA-256，指出每个案件第一处断裂；有断裂时退出码为 1。")
 def verify_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
-    from ..engine.audit import verify
+    from ..engine.legal.audit import verify
     from .common import progress_bar
 
     with progress_bar("核验办理记录", enabled=not json_) as update:
@@ -53,7 +53,7 @@ def export_cmd(
     out: Annotated[Optional[str], typer.Option("--out", help="输出文件（csv/json 省略时输出到屏幕；pdf 默认存入 OGI_HOME/exports）")] = None,
     as_: AsOpt = None,
 ) -> None:
-    from ..engine.audit import export
+    from ..engine.legal.audit import export
 
     r = export(as_, case, format_, out)
     if "content" in r:
@@ -63,7 +63,7 @@ def export_cmd(
 
 
 def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> None:
-    from ..engine.audit import history
+    from ..engine.legal.audit import history
 
     r = history(as_, case)
     if json_:
@@ -71,7 +71,7 @@ def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> Non
         return
     from rich.table import Table
 
-    from ..engine.audit import _fmt_change, _note
+    from ..engine.legal.audit import _fmt_change, _note
 
     c = console()
     c.print(f"[bold]案件 {r['number']}[/]（ID {r['id']}）　{r['state_label']}　"
@@ -93,7 +93,7 @@ def review_cmd(
     body: Annotated[str, typer.Option("--body", help="复议机关或法院名称")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.challenges import review
+    from ..engine.legal.challenges import review
 
     r = review(as_, case, kind, parse_date(filed, "提起日期"), body)
     _print_challenge(r, json_, f"已登记{r['challenge']['kind_label']}（编号 {r['challenge']['id']}）")
@@ -107,7 +107,7 @@ def review_result_cmd(
     reason: Annotated[str, typer.Option("--reason", help="说明（如决定书文号）")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.challenges import review_result
+    from ..engine.legal.challenges import review_result
 
     r = review_result(as_, case, challenge, result, parse_date(date, "结果日期"), reason)
     _print_challenge(r, json_, f"已登记结果：{r['challenge']['result_label']}")

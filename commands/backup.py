@@ -24,7 +24,7 @@ def backup_cmd(
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.backup import backup
+    from ..engine.store.backup import backup
 
     r = backup(as_, out)
     if json_:
@@ -44,7 +44,7 @@ def restore_cmd(
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.backup import restore
+    from ..engine.store.backup import restore
 
     r = restore(as_, file, yes)
     if json_:

@@ -16,7 +16,7 @@ ProvisionalOpt = Annotated[
 
 
 def _calendar():
-    from ..engine.calendar_store import load_calendar
+    from ..engine.store.calendar_store import load_calendar
 
     return load_calendar()
 
@@ -63,7 +63,7 @@ def _console():
 
 
 def _store():
-    from ..engine import calendar_store
+    from ..engine.store import calendar_store
 
     return calendar_store
 
@@ -256,7 +256,7 @@ def _read_year_file(path: str) -> str:
     from pathlib import Path
 
     from ..calendars import YearFileError
-    from ..engine.errors import InputError
+    from ..errors import InputError
 
     p = Path(path)
     try:

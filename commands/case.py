@@ -58,7 +58,7 @@ def register_cmd(
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.cases import Registration
+    from ..engine.cases.steps import Registration
 
     if contact and not phone and not address:
         phone = contact if any(ch.isdigit() for ch in contact) and len(contact) <= 20 else ""
@@ -143,7 +143,7 @@ def _only_open_consultation(ref: str, as_: str | None) -> int | None:
     open_ = [c["id"] for c in shown["consultations"] if not c["replied_on"] and not c["lapsed_on"]]
     if len(open_) == 1:
         return open_[0]
-    from ..engine.errors import InputError
+    from ..errors import InputError
 
     if not open_:
         raise InputError(f"案件 {shown['number']} 没有未办结的征求意见")
@@ -158,7 +158,7 @@ def fee_notice_cmd(
     served: Annotated[Optional[str], typer.Option("--served", help="申请人收到收费通知之日")] = None,
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.fees import fee_amount
+    from ..engine.cases.fees import fee_amount
 
     amount, standard = fee_amount(basis, quantity)
     _step(case, Trigger.FEE_NOTICE, date, as_, json_,

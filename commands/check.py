@@ -22,8 +22,8 @@ def check_cmd(
     as_: Annotated[Optional[str], typer.Option("--as", help="用户名（默认取环境变量 OGI_USER）")] = None,
     json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    from ..engine.compliance_io import run
-    from ..engine.errors import InputError
+    from ..engine.legal.check import run
+    from ..errors import InputError
 
     if case is not None and all_:
         raise InputError("请指定一个案件，或使用 --all 检查全部案件，二者不能同时使用")

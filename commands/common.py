@@ -7,7 +7,7 @@ import re
 import sys
 from typing import Any
 
-from ..engine.errors import InputError
+from ..errors import InputError
 
 # re.ASCII: \d must not match full-width or other scripts' digits (“２０２６-０９-２４”).
 _DATE_FORMS = (

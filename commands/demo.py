@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 def demo_cmd(home: Annotated[Path, typer.Option("--home", help="演示实例目录（会被重建）")] = Path("demo-output")) -> None:
     from ..cli import main
-    from ..engine.errors import InputError
+    from ..errors import InputError
     from .common import console
 
     home = home.resolve()
@@ -79,7 +79,7 @@ def demo_cmd(home: Annotated[Path, typer.Option("--home", help="演示实例目�
 
 
 def _run(main, argv: list[str]) -> None:
-    from ..engine.errors import OgiError
+    from ..errors import OgiError
 
     code = main(argv)
     if code != 0:

@@ -50,7 +50,7 @@ def log_unexpected(exc: BaseException, argv: list[str] | None = None) -> str:
 def handle(exc: BaseException, argv: list[str]) -> int:
     """Report `exc` (anything but click's own errors) and return the exit code."""
     from ..calendars import CalendarHorizonError, YearFileError
-    from ..engine.errors import OgiError
+    from ..errors import OgiError
 
     if isinstance(exc, OgiError):
         report(exc.message, exc.code, argv, exc.details)
@@ -67,7 +67,7 @@ def handle(exc: BaseException, argv: list[str]) -> int:
     if not isinstance(exc, Exception):  # SystemExit and the like are not ours to report
         raise exc
     # the last line of defence: no traceback to a clerk
-    from ..engine.db import describe_storage_error
+    from ..engine.store.db import describe_storage_error
 
     message = describe_storage_error(exc)
     if message:

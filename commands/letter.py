@@ -20,11 +20,11 @@ def register(root: typer.Typer) -> None:
 def _letters_of(ref: str, as_: str | None):
     from sqlmodel import select
 
-    from ..engine.cases import load_case
+    from ..engine.cases.steps import load_case
     from ..engine.config import load_config
-    from ..engine.db import read_session
+    from ..engine.store.db import read_session
     from ..engine.identity import resolve_actor
-    from ..engine.models import Letter
+    from ..engine.store.tables import Letter
 
     resolve_actor(load_config(), as_)
     with read_session() as s:
@@ -45,9 +45,9 @@ def render_cmd(
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     from ..engine.config import load_config
-    from ..engine.errors import InputError, LetterError, NotFound
+    from ..errors import InputError, LetterError, NotFound
     from ..engine.identity import require_role, resolve_actor
-    from ..engine.letters_service import render_letter
+    from ..engine.cases.documents import render_letter
     from ..letters import resolve_kind
 
     if pending and all_:
@@ -71,7 +71,7 @@ def render_cmd(
         try:
             r = render_letter(l.id)
         except LetterError as exc:
-            from ..engine.letters_service import _mark_failed
+            from ..engine.cases.documents import _mark_failed
 
             _mark_failed(l.id, exc.message)
             raise
@@ -103,7 +103,7 @@ def _render_batch(case: str | None, pending: bool, workers: int | None, out: Pat
                   json_: bool) -> None:
     """--pending / --all: the letters of every case (or of CASE), rendered by a pool of worker
     processes when there are enough of them; one line per letter rendered or failed, a summary."""
-    from ..engine.letters_service import letter_ids, render_letters
+    from ..engine.cases.documents import letter_ids, render_letters
     from ..letters.batch import worker_count
     from .common import progress_bar
 
@@ -155,7 +155,7 @@ def list_cmd(case: Annotated[str, typer.Argument(help="案件 ID 或编号")], a
 
 @app.command("verify", help="核验 PDF 文件是否为某案件办理记录中登记的那一份（按 SHA-256）。")
 def verify_cmd(file: Annotated[Path, typer.Argument(help="PDF 文件")], json_: JsonOpt = False) -> None:
-    from ..engine.letters_service import verify_file
+    from ..engine.cases.documents import verify_file
 
     r = verify_file(file)
     if json_:

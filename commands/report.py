@@ -32,9 +32,9 @@ def annual_cmd(
     pdf: Annotated[bool, typer.Option("--pdf", help="PDF（官方表格样式）")] = False,
     out: OutOpt = None, as_: AsOpt = None,
 ) -> None:
-    from ..engine import annual_report as ar
-    from ..engine.errors import InputError
-    from ..engine.legal_pdf import write_output
+    from ..engine.legal import annual_report as ar
+    from ..errors import InputError
+    from ..letters.pdf import write_output
 
     if sum([json_, csv_, html, pdf]) > 1:
         raise InputError("--json、--csv、--html、--pdf 只能选一个")
@@ -62,7 +62,7 @@ def annual_cmd(
             typer.echo(text, nl=False)
         return
     if pdf:
-        from ..engine.legal_pdf import html_to_pdf
+        from ..letters.pdf import html_to_pdf
 
         path = write_output(html_to_pdf(ar.to_html(r, r["agency"])), out or _default_path(f"年度报告-{year}.pdf"))
         print(f"已写出：{path}")
@@ -117,7 +117,7 @@ def repeated_cmd(
     as_: AsOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    from ..engine.repeated import report
+    from ..engine.legal.repeated import report
 
     r = report(as_, min_applicants=min_applicants, since=optional_date(since, "起始日期"),
                until=optional_date(until, "截止日期"))
@@ -146,8 +146,8 @@ def dashboard_cmd(
     as_: AsOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="同时以 JSON 输出统计数据")] = False,
 ) -> None:
-    from ..engine.dashboard import build
-    from ..engine.legal_pdf import write_output
+    from ..engine.legal.dashboard import build
+    from ..letters.pdf import write_output
 
     data, html = build(as_, optional_date(as_of, "截至日期"))
     path = write_output(html, out or _default_path(f"看板-{data['as_of']}.html"))

@@ -14,14 +14,14 @@ def register(app_: typer.Typer) -> None:
 
 
 def _out(line: str) -> None:
-    from ..engine.history import now_shanghai
+    from ..engine.cases.history import now_shanghai
 
     sys.stdout.write(f"{now_shanghai().isoformat()} {line}\n")
     sys.stdout.flush()
 
 
 def _err(line: str) -> None:
-    from ..engine.history import now_shanghai
+    from ..engine.cases.history import now_shanghai
 
     sys.stderr.write(f"{now_shanghai().isoformat()} 错误：{line}\n")
     sys.stderr.flush()
@@ -36,8 +36,8 @@ def run_cmd(
     json_: Annotated[bool, typer.Option("--json", help="与 --once 合用：以 JSON 输出本轮的扫描与发送结果")] = False,
 ) -> None:
     from ..engine.config import load_config
-    from ..engine.scheduler import run_daemon
-    from ..engine.warnings import channel_settings
+    from ..engine.notify.scheduler import run_daemon
+    from ..engine.notify.warnings import channel_settings
 
     ch = channel_settings(load_config())  # refuse a broken config before starting
     from .common import print_json

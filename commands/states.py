@@ -17,8 +17,8 @@ def diagram_cmd(
     format_: Annotated[str, typer.Option("--format", help="mermaid / svg / png（dot：Graphviz 源文件）")] = "mermaid",
     out: Annotated[Optional[str], typer.Option("--out", help="输出文件（mermaid/svg 省略时输出到屏幕；png 默认存入 OGI_HOME/exports）")] = None,
 ) -> None:
-    from ..engine.diagram import render
-    from ..engine.legal_pdf import write_output
+    from ..engine.legal.diagram import render
+    from ..letters.pdf import write_output
 
     data = render(format_)
     if isinstance(data, bytes):

@@ -26,7 +26,7 @@ def _today(as_of: str | None) -> dt.date:
 
 @app.command("sweep", help="扫描所有进行中的期限，把到期前5、3、1个工作日、当日到期和已逾期的提醒写入发件箱（重复运行不会重复提醒）。")
 def sweep_cmd(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
-    from ..engine.warnings import sweep
+    from ..engine.notify.warnings import sweep
 
     r = sweep(_today(as_of))
     if json_:
@@ -51,8 +51,8 @@ def send_cmd(
     json_: JsonOpt = False,
     now: Annotated[Optional[str], typer.Option("--now", hidden=True, help="以该时刻为当前时间（ISO 8601，测试用）")] = None,
 ) -> None:
-    from ..engine.errors import InputError
-    from ..engine.warnings import send_round
+    from ..errors import InputError
+    from ..engine.notify.warnings import send_round
 
     when = None
     if now:
@@ -87,7 +87,7 @@ def list_cmd(
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="最多显示条数")] = 200,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.warnings import list_warnings
+    from ..engine.notify.warnings import list_warnings
 
     rows = list_warnings(status=status, case=case, limit=limit)
     if json_:
@@ -111,7 +111,7 @@ def digest_cmd(
     send: Annotated[bool, typer.Option("--send", help="通过邮件/机器人发给各经办人")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.warnings import compose_digest, digest, send_digest
+    from ..engine.notify.warnings import compose_digest, digest, send_digest
 
     r = digest(_today(as_of), clerk=clerk)
     sent = send_digest(r) if send else None

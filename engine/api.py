@@ -10,15 +10,15 @@ from typing import Any
 from sqlmodel import select
 
 from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
-from . import clocks as clk
-from . import rows
-from .calendar_store import load_calendar
-from .cases import Registration, facts_of, load_case, register, run_step
+from .cases import clocks as clk
+from .store import rows
+from .store.calendar_store import load_calendar
+from .cases.steps import Registration, facts_of, load_case, register, run_step
 from .config import load_config
-from .db import read_session, write_db
+from .store.db import read_session, write_db
 from .identity import resolve_actor, today
-from .models import Applicant, Case
-from .summary import case_summary, show_on
+from .store.tables import Applicant, Case
+from .cases.summary import case_summary, show_on
 
 
 def _context(login: str | None):
@@ -32,7 +32,7 @@ def register_case(login: str | None, reg: Registration) -> dict:
         cal = load_calendar(db)
         case = register(db, cfg, cal, actor, reg)
         out = case_summary(db, case, cal, actor, cfg=cfg)
-        from .repeated import repeat_warnings  # 条例第三十六条第（六）项: tell the clerk at once
+        from .legal.repeated import repeat_warnings  # 条例第三十六条第（六）项: tell the clerk at once
 
         out["warnings"] = repeat_warnings(db, case)
     out["letters_rendered"] = after_commit(case.id)
@@ -56,13 +56,13 @@ def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | 
 def after_commit(case_id: int) -> list[dict]:
     """Side effects follow the commit: render the letters the step made due (retried later if it fails)."""
     try:
-        from .letters_service import render_pending
+        from .cases.documents import render_pending
     except ImportError:
         return []
     try:
         return render_pending(case_id)
     except Exception as exc:  # noqa: BLE001 - the step is committed: never report it as failed
-        from .db import describe_storage_error
+        from .store.db import describe_storage_error
 
         msg = describe_storage_error(exc) or f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         return [{"letter_id": None, "kind": "本步骤的文书", "number": "",
@@ -96,7 +96,7 @@ def list_cases(login: str | None, *, state: str | None = None, clerk: str | None
         q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id)
         if state:
             if state not in CaseState._value2member_map_:
-                from .errors import InputError
+                from ..errors import InputError
 
                 raise InputError(f"状态“{state}”不存在；可选：{', '.join(s_.value for s_ in CaseState)}")
             q = q.where(Case.state == state)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 ROLES = ("clerk", "reviewer", "head", "legal", "admin")
 ROLE_LABELS = {

@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 
 from .config import ROLE_LABELS, Config
-from .errors import InputError, PermissionDenied
-from .history import SHANGHAI
+from ..errors import InputError, PermissionDenied
+from .cases.history import SHANGHAI
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from ..engine.errors import LetterError
+from ..errors import LetterError
 from .context import LetterContext
 
 # Fewer letters than this are rendered in the calling process: a worker pays ~1 s of CPU to

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from ..engine.errors import LetterError
+from ..errors import LetterError
 from .context import LetterContext
 from .render import render_html
 

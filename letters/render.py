@@ -34,7 +34,7 @@ from typing import NamedTuple
 import jinja2
 from markupsafe import Markup, escape
 
-from ..engine.errors import LetterError
+from ..errors import LetterError
 from ..states.outcomes import Family
 from .context import DELIVERY_METHODS, FEE_BASES, LetterContext, problems
 from .kinds import LetterKind

@@ -112,7 +112,7 @@ def _make_instance(tmp_path: Path, monkeypatch, capsys, backend: str):
 
 
 def _drop(schema: str | None, url: str) -> None:
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     try:
         get_engine(url).dispose()

@@ -26,7 +26,7 @@ def register(ogi, received: str, name: str = "张三", kind: str = "natural", de
     import os
 
     from ogi.engine import api
-    from ogi.engine.cases import Registration
+    from ogi.engine.cases.steps import Registration
 
     os.environ["OGI_USER"] = user
     reg = Registration(applicant=name, applicant_type=kind, channel="in_person", received=_d(received),
@@ -57,12 +57,12 @@ def import_event(case_id: int, action: str, effective_on: str | dt.date | None, 
                  reason: str = "", data: dict | None = None) -> None:
     """Append an event the way imported or legacy data arrives: a valid chain link, no guard.
     The case row is refreshed from the history when the history can be replayed."""
-    from ogi.engine import cases as C
-    from ogi.engine import clocks as clk
-    from ogi.engine.calendar_store import load_calendar
+    from ogi.engine.cases import steps as C
+    from ogi.engine.cases import clocks as clk
+    from ogi.engine.store.calendar_store import load_calendar
     from ogi.engine.config import load_config
-    from ogi.engine.db import write_session
-    from ogi.engine.models import Case
+    from ogi.engine.store.db import write_session
+    from ogi.engine.store.tables import Case
 
     eff = dt.date.fromisoformat(effective_on) if isinstance(effective_on, str) else effective_on
     cfg = load_config()

@@ -137,7 +137,7 @@ class Instance:
         return env
 
     def close(self) -> None:
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         try:
             get_engine(self.url).dispose()
@@ -158,7 +158,7 @@ class Instance:
         shutil.rmtree(self.home, ignore_errors=True)
 
     def engine(self):
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         return get_engine(self.url)
 
@@ -172,7 +172,7 @@ def snapshot(url: str) -> dict:
     """Every row of every table (hashed per table) plus row counts: any change shows."""
     from sqlalchemy import MetaData, select
 
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     eng = get_engine(url)
     md = _REFLECTED.get(url)
@@ -192,7 +192,7 @@ def snapshot(url: str) -> dict:
 def history_hashes(url: str) -> dict[int, list[str]]:
     from sqlalchemy import text
 
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     with get_engine(url).connect() as c:
         rows = c.execute(text("SELECT case_id, hash FROM history_event ORDER BY case_id, seq")).all()
@@ -215,13 +215,13 @@ def audit_database(url: str, *, check_cache: bool = True) -> Audit:
     cached due dates); every due date a working day; case numbers and 文号 unique and gap-free."""
     from sqlmodel import Session, select
 
-    from ogi.engine import clocks as clk
-    from ogi.engine.calendar_store import load_calendar
-    from ogi.engine.cases import events_of, facts_of
+    from ogi.engine.cases import clocks as clk
+    from ogi.engine.store.calendar_store import load_calendar
+    from ogi.engine.cases.steps import events_of, facts_of
     from ogi.engine.config import load_config
-    from ogi.engine.db import get_engine
-    from ogi.engine.history import verify_chain
-    from ogi.engine.models import Case, Letter
+    from ogi.engine.store.db import get_engine
+    from ogi.engine.cases.history import verify_chain
+    from ogi.engine.store.tables import Case, Letter
 
     cfg = load_config()
     a = Audit()
@@ -285,7 +285,7 @@ def settle(url: str) -> None:
     (the next connection rolls back the dead process's journal)."""
     from sqlalchemy import text
 
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     eng = get_engine(url)
     if eng.dialect.name != "postgresql":

@@ -143,7 +143,7 @@ def arm_kill_point(where: str) -> None:
     letter_half      half of a PDF written to the temporary file, no rename, nothing recorded
     letter_renamed   the PDF renamed into place, its SHA-256 not yet recorded in the history
     """
-    from ogi.engine import cases, letters_service
+    from ogi.engine.cases import steps as cases, documents as letters_service
 
     if where == "in_step":  # the second step's transaction (the first, a registration, commits)
         original = cases.allocate_letters

@@ -35,7 +35,7 @@ def _same(capsys, argv: list[str]) -> tuple:
 @pytest.fixture
 def no_render(monkeypatch):
     """Letters stay pending (no PDF rendering): quicker, and a state of its own to show."""
-    from ogi.engine import letters_service
+    from ogi.engine.cases import documents as letters_service
 
     monkeypatch.setattr(letters_service, "render_pending", lambda *a, **k: [])
 

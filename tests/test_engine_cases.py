@@ -278,14 +278,14 @@ def test_database_refuses_to_edit_history(ogi):
 
 
 def test_history_chain_links_every_step(ogi):
-    from ogi.engine.history import GENESIS, verify_chain
+    from ogi.engine.cases.history import GENESIS, verify_chain
 
     cid = _to_processing(ogi)
     ogi.ok("case", "propose", cid, "--outcome", "disclose", "--date", "2026-10-12")
     hist = ogi.json("case", "show", cid)["history"]
     assert [h["seq"] for h in hist] == list(range(1, len(hist) + 1))
-    from ogi.engine.cases import events_of
-    from ogi.engine.db import read_session
+    from ogi.engine.cases.steps import events_of
+    from ogi.engine.store.db import read_session
 
     with read_session(ogi.url) as s:
         events = events_of(s, int(cid))

@@ -7,13 +7,13 @@ import sqlite3
 
 import pytest
 
-from ogi.engine import rows
-from ogi.engine.errors import ConflictError, NotFound
+from ogi.engine.store import rows
+from ogi.errors import ConflictError, NotFound
 
 
 def test_sqlite_connections_commit_durably(ogi_sqlite):
     """synchronous=FULL (2): a step reported saved survives a power cut, not only a crash."""
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     raw = get_engine(ogi_sqlite.url).raw_connection()
     try:
@@ -25,7 +25,7 @@ def test_sqlite_connections_commit_durably(ogi_sqlite):
 
 def test_rows_round_trip_dates_bools_and_numbers(ogi):
     """The same reads on SQLite (text dates, 0/1) and PostgreSQL (native types, %s placeholders)."""
-    from ogi.engine.db import read_session
+    from ogi.engine.store.db import read_session
 
     case = ogi.register("2026-09-24", "张三")
     ogi.ok("case", "accept", str(case["id"]), "--date", "2026-09-25")
@@ -49,7 +49,7 @@ def test_rows_round_trip_dates_bools_and_numbers(ogi):
 
 def test_a_stale_projection_is_refused(ogi):
     """The optimistic version check: a projection written from an old read does not overwrite."""
-    from ogi.engine.db import write_db
+    from ogi.engine.store.db import write_db
 
     case = ogi.register("2026-09-24", "张三")
     with write_db() as db:
@@ -64,7 +64,7 @@ def test_a_stale_projection_is_refused(ogi):
 
 def test_a_failed_step_writes_nothing(ogi):
     """write_db rolls back every statement of a refused step (event, projection, numbers)."""
-    from ogi.engine.db import read_session
+    from ogi.engine.store.db import read_session
     from sqlalchemy import text
 
     case = ogi.register("2026-09-24", "张三")
@@ -110,7 +110,7 @@ def test_upgrade_fills_the_name_key_of_existing_applicants(tmp_path, monkeypatch
     """Migration 0004 on a database made by the previous schema: old applicants get their key."""
     from alembic import command
 
-    from ogi.engine.schema import alembic_config
+    from ogi.engine.store.schema import alembic_config
 
     db = tmp_path / "old.db"
     url = f"sqlite:///{db}"

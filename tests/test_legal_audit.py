@@ -209,7 +209,7 @@ def test_export_dossier(ogi_sqlite, monkeypatch, tmp_path):
 
 
 def test_pdf_without_the_cjk_font_says_what_to_install(ogi_sqlite, monkeypatch, tmp_path):
-    import ogi.engine.legal_pdf as lp
+    import ogi.letters.pdf as lp
 
     monkeypatch.setattr(lp, "font_available", lambda: False)
     r = ogi_sqlite("report", "annual", "--year", "2026", "--pdf", "--out", str(tmp_path / "a.pdf"))

@@ -184,7 +184,7 @@ def test_check_usage_and_unknown_case(ogi_sqlite, monkeypatch):
 
 def test_rules_module_does_no_io():
     """The rules are pure: engine/compliance.py imports neither the database nor the files."""
-    src = Path(__import__("ogi.engine.compliance", fromlist=["x"]).__file__).read_text(encoding="utf-8")
+    src = Path(__import__("ogi.engine.legal.compliance", fromlist=["x"]).__file__).read_text(encoding="utf-8")
     imported = set()
     for node in ast.walk(ast.parse(src)):
         if isinstance(node, ast.ImportFrom):

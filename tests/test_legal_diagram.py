@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from ogi.engine import diagram
+from ogi.engine.legal import diagram
 from ogi.states.fsm import MACHINE
 from ogi.states.machine import STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState
 

@@ -242,7 +242,7 @@ def test_repeated_requests_and_the_registration_warning(ogi_sqlite, monkeypatch)
 
 
 def test_normalisation():
-    from ogi.engine.repeated import normalise
+    from ogi.engine.legal.repeated import normalise
 
     assert normalise(" 某道路改造工程\t立项批复。") == normalise("某道路改造工程立项批复") == "某道路改造工程立项批复"
     assert normalise("《关于ＡＢＣ的通知》（2025）") == normalise("关于abc的通知2025")

@@ -23,7 +23,7 @@ if not shutil.which("pdftotext"):
 def _rows(sql: str):
     from sqlalchemy import text
 
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     with get_engine().connect() as c:
         return [tuple(r) for r in c.execute(text(sql))]
@@ -42,9 +42,9 @@ def rendered_events() -> list[dict]:
 def one_by_one_sha(letter_id: int) -> str:
     """The letter rendered alone in this process, from the same history (what `render_letter` makes)."""
     from ogi.engine.config import load_config
-    from ogi.engine.db import read_session
-    from ogi.engine.letters_service import build_context
-    from ogi.engine.models import Letter
+    from ogi.engine.store.db import read_session
+    from ogi.engine.cases.documents import build_context
+    from ogi.engine.store.tables import Letter
     from ogi.letters import render_pdf
 
     with read_session() as s:
@@ -78,7 +78,7 @@ def pending(ogi, monkeypatch):
 
 
 def test_batch_uses_workers_and_matches_one_by_one(pending, monkeypatch):
-    from ogi.engine import letters_service
+    from ogi.engine.cases import documents as letters_service
 
     pids = []
     record = letters_service._record

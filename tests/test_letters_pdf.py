@@ -16,7 +16,7 @@ pypdf = pytest.importorskip("pypdf")
 if not shutil.which("pdftotext"):
     pytest.skip("poppler-utils (pdftotext) is not installed", allow_module_level=True)
 
-from ogi.engine.errors import LetterError  # noqa: E402
+from ogi.errors import LetterError  # noqa: E402
 from ogi.letters import LetterKind, render_html, render_pdf, to_pdf  # noqa: E402
 from ogi.letters.context import Applicant  # noqa: E402
 from ogi.letters.samples import KIND_SAMPLES, REPLY_SAMPLES, SAMPLES  # noqa: E402

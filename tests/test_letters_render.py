@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from ogi.engine.errors import InputError, LetterError
+from ogi.errors import InputError, LetterError
 from ogi.letters import KIND_ALIASES, LetterContext, LetterKind, render_html, resolve_kind
 from ogi.letters.context import Applicant, required_fields
 from ogi.letters.render import cn_date, cn_num, environment, yuan

@@ -35,8 +35,8 @@ def test_fees_pair_with_their_own_notice_when_cases_interleave(fast):
 
 
 def test_report_from_a_stream_equals_the_report_from_a_list(fast):
-    from ogi.engine.annual_report import compute, load
-    from ogi.engine.db import read_session
+    from ogi.engine.legal.annual_report import compute, load
+    from ogi.engine.store.db import read_session
 
     for i, day in enumerate(("2025-12-29", "2026-01-05", "2026-02-02")):
         register(fast, day, f"申请人{i}")

@@ -19,9 +19,9 @@ def fast(ogi, monkeypatch):
 
 
 def _verify(case_id=None, progress=None):
-    from ogi.engine.audit import snapshot, verify_session
+    from ogi.engine.legal.audit import snapshot, verify_session
     from ogi.engine.config import load_config
-    from ogi.engine.db import read_session
+    from ogi.engine.store.db import read_session
 
     with read_session() as s:
         snapshot(s)
@@ -77,7 +77,7 @@ def test_dossier_integrity_is_that_of_its_case(fast, backend):
 
 
 def test_missing_numbers_do_not_depend_on_the_counter_size():
-    from ogi.engine.audit import _missing
+    from ogi.engine.legal.audit import _missing
 
     assert _missing(array("q", [1, 2, 4, 4, 7]), 8) == [3, 5, 6, 8]
     assert _missing(array("q", [3, 1, 2]), 3) == [] and _missing(None, 3) == [1, 2, 3]

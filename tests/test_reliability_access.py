@@ -241,9 +241,9 @@ def test_letters_warnings_and_logs_are_masked(office_sqlite, monkeypatch):
     from sqlmodel import Session, select
 
     from ogi.engine.config import load_config
-    from ogi.engine.db import get_engine
-    from ogi.engine.letters_service import build_context
-    from ogi.engine.models import Letter
+    from ogi.engine.store.db import get_engine
+    from ogi.engine.cases.documents import build_context
+    from ogi.engine.store.tables import Letter
     from ogi.letters import render_html
 
     with Session(get_engine(ogi.url)) as s:
@@ -267,7 +267,7 @@ def test_letters_warnings_and_logs_are_masked(office_sqlite, monkeypatch):
                 rows = c.execute(text(f"SELECT * FROM {table}")).all()
                 _no_raw(json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False), f"table {table}")
     # the error log: an unexpected failure while registering someone with an ID and a phone
-    import ogi.engine.cases as cases
+    import ogi.engine.cases.steps as cases
 
     def boom(reg, cfg, cal):
         raise RuntimeError(f"unexpected failure for {reg.id_number} / {reg.phone}")

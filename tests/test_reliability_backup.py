@@ -40,10 +40,10 @@ def chains_verify(url: str) -> None:
     """Re-walk every chain directly (engine/history.py verify_chain over events_of)."""
     from sqlmodel import Session, select
 
-    from ogi.engine.cases import events_of
-    from ogi.engine.db import get_engine
-    from ogi.engine.history import verify_chain
-    from ogi.engine.models import Case
+    from ogi.engine.cases.steps import events_of
+    from ogi.engine.store.db import get_engine
+    from ogi.engine.cases.history import verify_chain
+    from ogi.engine.store.tables import Case
 
     with Session(get_engine(url)) as s:
         ids = s.exec(select(Case.id)).all()
@@ -199,7 +199,7 @@ def test_postgres_recipe_masks_the_password_and_works(tmp_path):
         from sqlalchemy import create_engine, text
 
         from conftest import PG_BASE
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         get_engine(inst.url).dispose()
         get_engine(secret_url).dispose()

@@ -154,7 +154,7 @@ def test_failed_rendering_never_fails_a_committed_step(monkeypatch):
     pending, and `ogi letter render` finishes it later."""
     inst = Instance.create("sqlite")
     try:
-        from ogi.engine import letters_service
+        from ogi.engine.cases import documents as letters_service
 
         def broken(case_id=None):
             raise RuntimeError("disk on fire")

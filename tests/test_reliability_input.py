@@ -155,7 +155,7 @@ def test_injection_strings_are_plain_data(ogi):
     assert r.exit_code == 1 and "没有找到案件" in r.stderr
     from sqlalchemy import inspect
 
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     assert {"cases", "history_event", "letter", "applicant"} <= set(inspect(get_engine(ogi.url)).get_table_names())
 
@@ -222,9 +222,9 @@ def test_letters_escape_every_user_field(ogi_sqlite):
     from sqlmodel import Session, select
 
     from ogi.engine.config import load_config
-    from ogi.engine.db import get_engine
-    from ogi.engine.letters_service import build_context
-    from ogi.engine.models import Letter
+    from ogi.engine.store.db import get_engine
+    from ogi.engine.cases.documents import build_context
+    from ogi.engine.store.tables import Letter
 
     with Session(get_engine(ogi.url)) as s:
         rows = s.exec(select(Letter).order_by(Letter.id)).all()

@@ -82,10 +82,10 @@ def recompute(case_id: int):
     """The fresh recomputation: replay the history, compute every clock."""
     from sqlmodel import Session
 
-    from ogi.engine import clocks as clk
-    from ogi.engine.cases import facts_of
+    from ogi.engine.cases import clocks as clk
+    from ogi.engine.cases.steps import facts_of
     from ogi.engine.config import load_config
-    from ogi.engine.db import get_engine
+    from ogi.engine.store.db import get_engine
 
     with Session(get_engine()) as s:
         facts = facts_of(s, case_id, load_config())
@@ -228,7 +228,7 @@ class CaseModel(RuleBasedStateMachine):
             if basis == "bogus":
                 spec_ok = False
             else:
-                from ogi.engine.fees import fee_amount
+                from ogi.engine.cases.fees import fee_amount
 
                 spec_ok = fee_amount(basis, qty)[0] > 0
         elif trigger is T.FEE_LAPSE:

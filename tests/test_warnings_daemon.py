@@ -64,7 +64,7 @@ def test_two_daemons_at_once_leave_one_active(ogi, tmp_path):
 
 
 def test_held_lock_refuses_in_process_and_max_runtime_ends_cleanly(ogi):
-    from ogi.engine.scheduler import InstanceLock
+    from ogi.engine.notify.scheduler import InstanceLock
 
     lock = InstanceLock(ogi.url)
     assert lock.acquire()
@@ -86,7 +86,7 @@ def test_scheduler_job_settings_follow_the_design():
     """One job, coalesce, max_instances=1, a large misfire grace time, an in-memory job store."""
     from apscheduler.jobstores.memory import MemoryJobStore
 
-    from ogi.engine.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
+    from ogi.engine.notify.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
 
     sched = build_scheduler(lambda: None, interval_minutes=30)
     sched.start(paused=True)

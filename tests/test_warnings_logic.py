@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ogi.engine import warnings as W
+from ogi.engine.notify import warnings as W
 
 MON = dt.date(2026, 11, 16)
 

@@ -79,10 +79,10 @@ def expected_day0(cal, cases) -> set[tuple]:
 
 def assert_bulk_replay_equals_facts_of(n_cases: int) -> None:
     """The sweep loads histories in bulk; it must see exactly what engine.cases.facts_of sees."""
-    from ogi.engine.cases import facts_of
+    from ogi.engine.cases.steps import facts_of
     from ogi.engine.config import load_config
-    from ogi.engine.db import read_session
-    from ogi.engine.warnings import load_facts
+    from ogi.engine.store.db import read_session
+    from ogi.engine.notify.warnings import load_facts
 
     cfg = load_config()
     with read_session() as s:
@@ -155,7 +155,7 @@ def test_two_sweeps_at_once_never_duplicate(ogi, calendar, monkeypatch):
     """Both sweeps compute before either writes (a barrier in the write step); the unique key
     and INSERT .. ON CONFLICT DO NOTHING leave one row per warning, and the rows each sweep
     reports as created add up to exactly the warnings."""
-    from ogi.engine import warnings as W
+    from ogi.engine.notify import warnings as W
 
     cal = calendar
     for k in (0, 1, 2, 4):
@@ -194,8 +194,8 @@ def test_two_sweeps_at_once_never_duplicate(ogi, calendar, monkeypatch):
 
 
 def test_paused_and_closed_clocks_warn_nobody_pure(calendar):
-    from ogi.engine.clocks import Clock
-    from ogi.engine.warnings import plan_case
+    from ogi.engine.cases.clocks import Clock
+    from ogi.engine.notify.warnings import plan_case
 
     clocks = [
         Clock("answer", "答复期限", AS_OF, running=False, paused=True),           # paused: silent

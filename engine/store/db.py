@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from .errors import StorageError
+from ...errors import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
@@ -25,7 +25,7 @@ def database_url() -> str:
             # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    from .config import home_dir
+    from ..config import home_dir
 
     return _sqlite_url(home_dir())
 

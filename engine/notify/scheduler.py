@@ -16,8 +16,8 @@ import threading
 import time
 from typing import Callable
 
-from .errors import OgiError, StorageError
-from .history import SHANGHAI
+from ...errors import OgiError, StorageError
+from ..cases.history import SHANGHAI
 from .warnings import AlreadyRunning
 
 LOCK_NAMESPACE = "ogi-scheduler"
@@ -29,7 +29,7 @@ class InstanceLock:
     """"At most one daemon per database": acquire() -> bool, alive(), release()."""
 
     def __init__(self, url: str):
-        from .db import sqlite_path
+        from ..store.db import sqlite_path
 
         self.url = url
         self.path = sqlite_path(url)
@@ -52,7 +52,7 @@ class InstanceLock:
             return True
         from sqlalchemy import text
 
-        from .db import get_engine
+        from ..store.db import get_engine
 
         conn = get_engine(self.url).connect()
         schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
@@ -99,8 +99,8 @@ class InstanceLock:
 
 def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> dict:
     """Sweep as of today (Asia/Shanghai; OGI_TODAY fixes it), then send what is due."""
-    from .config import load_config
-    from .identity import today
+    from ..config import load_config
+    from ..identity import today
     from .warnings import send_round, sweep
 
     cfg = load_config()  # re-read every round: a corrected config takes effect without restart
@@ -118,7 +118,7 @@ def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> 
 
 def _safe_round(url: str | None, log, err) -> None:
     """The job body: nothing it raises may kill the daemon; the next run tries again."""
-    from .db import describe_storage_error
+    from ..store.db import describe_storage_error
 
     try:
         one_round(url, log=log)
@@ -159,7 +159,7 @@ def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, onc
                err: Callable[[str], None] = print, poll: float = 0.2,
                on_result: Callable[[dict], None] | None = None) -> int:
     """Run until SIGTERM/SIGINT (or `max_runtime` seconds). Returns the exit code."""
-    from .db import database_url, describe_url
+    from ..store.db import database_url, describe_url
 
     url = url or database_url()
     stop = threading.Event()
@@ -175,7 +175,7 @@ def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, onc
         except OgiError:
             raise
         except Exception as exc:  # noqa: BLE001
-            from .db import describe_storage_error
+            from ..store.db import describe_storage_error
 
             raise StorageError(describe_storage_error(exc) or f"无法取得守护进程锁：{exc}") from None
         if not got:

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..calendars import WorkCalendar
-from ..states.fsm import fire
-from ..states.machine import CLOSED, CaseState, Trigger
+from ...calendars import WorkCalendar
+from ...states.fsm import fire
+from ...states.machine import CLOSED, CaseState, Trigger
 
 # 条例第三十条: correction notice within 7 WD of receipt, once.
 CORRECTION_NOTICE_WD = 7

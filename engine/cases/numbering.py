@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..states.machine import Trigger
-from . import rows
-from .config import Config
+from ...states.machine import Trigger
+from ..store import rows
+from ..config import Config
 from .history import decode
 
 # 机关代字 suffix of each document family (families come from letters.kinds: one source of truth).
@@ -18,7 +18,7 @@ FAMILY_SUFFIX = {"reply": "", "notice": "告", "consult": "征", "receipt": "登
 
 
 def family_of(kind: str) -> str:
-    from ..letters.kinds import LetterKind
+    from ...letters.kinds import LetterKind
 
     return LetterKind(kind).number_family
 

@@ -28,19 +28,19 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..letters.kinds import short_label
-from ..states.machine import STATE_LABELS, CaseState
-from ..states.outcomes import OUTCOMES
-from .calendar_store import load_calendar
-from .cases import APPLICANT_KINDS, CHANNELS, load_case
-from .config import Config, load_config
-from .db import read_session
-from .errors import InputError
-from .history import now_shanghai, rendered_letter, verify_chain
-from .identity import resolve_actor, today
-from .masking import mask_id_number, mask_phone
-from .models import Applicant, Case, Consultation, Counter, HistoryEvent, Letter
-from .timeline import build, clock_label
+from ...letters.kinds import short_label
+from ...states.machine import STATE_LABELS, CaseState
+from ...states.outcomes import OUTCOMES
+from ..store.calendar_store import load_calendar
+from ..cases.steps import APPLICANT_KINDS, CHANNELS, load_case
+from ..config import Config, load_config
+from ..store.db import read_session
+from ...errors import InputError
+from ..cases.history import now_shanghai, rendered_letter, verify_chain
+from ..identity import resolve_actor, today
+from ..masking import mask_id_number, mask_phone
+from ..store.tables import Applicant, Case, Consultation, Counter, HistoryEvent, Letter
+from ..cases.timeline import build, clock_label
 
 CASE_NUMBER = re.compile(r"^(\d{4})-(\d+)$")
 
@@ -60,8 +60,8 @@ def sha256_file(path: Path) -> str:
 
 
 def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
-    from . import clocks as clk
-    from .history import EventView
+    from ..cases import clocks as clk
+    from ..cases.history import EventView
 
     try:
         facts = clk.replay([EventView(e, strict=False) for e in events], correction_period=cfg.rules.correction_period_workdays,
@@ -266,7 +266,7 @@ def verify(login: str | None, progress=None) -> dict:
 # --------------------------------------------------------------------------- history
 
 def history_session(s: Session, cfg: Config, case: Case) -> dict:
-    from .models import HistoryEvent as HE
+    from ..store.tables import HistoryEvent as HE
 
     cal = load_calendar(s)
     rows = list(s.exec(select(HE).where(HE.case_id == case.id).order_by(HE.seq)))
@@ -297,10 +297,10 @@ EXPORT_FORMATS = ("pdf", "csv", "json")
 
 def dossier(login: str | None, ref: str) -> dict:
     """Everything a reviewer or a court needs about one case, as plain data."""
-    from . import clocks as clk
+    from ..cases import clocks as clk
     from .challenges import challenges_of, to_json as challenge_json
     from .compliance import check_case
-    from .compliance_io import load_records
+    from .check import load_records
 
     cfg = load_config()
     actor = resolve_actor(cfg, login)
@@ -354,13 +354,13 @@ def dossier(login: str | None, ref: str) -> dict:
 
 def export(login: str | None, ref: str, fmt: str, out: str | None) -> dict:
     """Build the dossier and write it as PDF, CSV or JSON; returns {format, path|content}."""
-    from .legal_pdf import html_to_pdf, write_output
+    from ...letters.pdf import html_to_pdf, write_output
 
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"导出格式“{fmt}”不存在；可选：{'、'.join(EXPORT_FORMATS)}")
     d = dossier(login, ref)
     if fmt == "json":
-        from ..commands.common import dump_json
+        from ...commands.common import dump_json
 
         text = dump_json(d) + "\n"
         if out is None:
@@ -373,7 +373,7 @@ def export(login: str | None, ref: str, fmt: str, out: str | None) -> dict:
         return {"format": "csv", "path": str(write_output("\ufeff" + text, out))}
     pdf = html_to_pdf(dossier_html(d))
     if out is None:
-        from .config import home_dir
+        from ..config import home_dir
 
         out = str(home_dir() / "exports" / f"案卷-{d['case']['number']}.pdf")
     return {"format": "pdf", "path": str(write_output(pdf, out)), "bytes": len(pdf)}
@@ -392,7 +392,7 @@ def _fmt_change(entry: dict) -> str:
 
 
 def _value_label(key: str, value) -> str:
-    from ..states.guards import DELIVERY_METHODS, OPINIONS
+    from ...states.guards import DELIVERY_METHODS, OPINIONS
     from .challenges import CHALLENGE_KINDS, RESULTS
 
     if key == "outcome" and value in OUTCOMES:
@@ -491,7 +491,7 @@ tr { page-break-inside: avoid; break-inside: avoid; }</style></head><body>
 def dossier_html(d: dict) -> str:
     import jinja2
 
-    from .legal_pdf import BASE_CSS
+    from ...letters.pdf import BASE_CSS
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(DOSSIER_TEMPLATE).render(d=d, c=d["case"], css=BASE_CSS, note=_note, change=_fmt_change,

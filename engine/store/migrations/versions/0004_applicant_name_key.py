@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("applicant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name_key", sa.String(), nullable=False, server_default=""))
     # Existing applicants: the key the engine writes for new ones (engine.repeated.normalise).
-    from ogi.engine.repeated import normalise
+    from ogi.engine.legal.repeated import normalise
 
     conn = op.get_bind()
     applicant = sa.table("applicant", sa.column("id", sa.Integer), sa.column("name", sa.String),

@@ -31,11 +31,11 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from .config import home_dir, load_config
+from ..config import home_dir, load_config
 from .db import SQLITE_BUSY_TIMEOUT_MS, database_url, describe_url, sqlite_path
-from .errors import InputError, NotFound, StorageError
-from .history import now_shanghai
-from .identity import require_role, resolve_actor
+from ...errors import InputError, NotFound, StorageError
+from ..cases.history import now_shanghai
+from ..identity import require_role, resolve_actor
 
 OGI_TABLES = {"cases", "history_event", "applicant", "letter", "counter", "alembic_version"}
 
@@ -141,7 +141,7 @@ def verify_history(url: str) -> dict:
     try:
         with Session(engine) as s:
             try:
-                from .audit import verify_session
+                from ..legal.audit import verify_session
             except ImportError:
                 verify_session = None
             if verify_session is not None:
@@ -152,8 +152,8 @@ def verify_history(url: str) -> dict:
             else:  # pragma: no cover - the audit module ships with ogi
                 from sqlmodel import select
 
-                from .history import chain_all, verify_chain
-                from .models import Case, HistoryEvent
+                from ..cases.history import chain_all, verify_chain
+                from .tables import Case, HistoryEvent
 
                 evs = list(s.exec(select(HistoryEvent).order_by(HistoryEvent.case_id, HistoryEvent.seq)))
                 by_case = chain_all(evs)

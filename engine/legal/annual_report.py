@@ -35,9 +35,9 @@ import io
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from ..states.machine import CaseState
-from ..states.outcomes import OUTCOMES
-from .errors import OgiError
+from ...states.machine import CaseState
+from ...states.outcomes import OUTCOMES
+from ...errors import OgiError
 
 COLUMNS = (
     ("natural", "自然人"),
@@ -230,8 +230,8 @@ def load(session, year: int) -> tuple[Iterator[CaseRow], list[ChallengeRow], lis
     from sqlmodel import select
 
     from .challenges import LegalChallenge
-    from .history import decode
-    from .models import Applicant, Case, HistoryEvent
+    from ..cases.history import decode
+    from ..store.tables import Applicant, Case, HistoryEvent
 
     end = dt.date(year, 12, 31)
     challenges = [ChallengeRow(ch.case_id, ch.kind, ch.filed_on, ch.result, ch.result_on)
@@ -324,7 +324,7 @@ table.t3 td.g { text-align: left; }
 def to_html(report: dict, agency: str) -> str:
     import jinja2
 
-    from .legal_pdf import BASE_CSS
+    from ...letters.pdf import BASE_CSS
 
     rows = []
     spans: dict[str, int] = {}
@@ -345,10 +345,10 @@ def to_html(report: dict, agency: str) -> str:
 
 def annual(login: str | None, year: int) -> dict:
     """`ogi report annual`: load, count, check (the caller decides what to do when unbalanced)."""
-    from .config import load_config
-    from .db import read_session
-    from .errors import InputError
-    from .identity import resolve_actor
+    from ..config import load_config
+    from ..store.db import read_session
+    from ...errors import InputError
+    from ..identity import resolve_actor
 
     if not 2000 <= year <= 2200:
         raise InputError(f"年度“{year}”不合理，请写四位年份，例如 --year 2026")

@@ -11,7 +11,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import LetterError
+from ..errors import LetterError
 
 FONT_FAMILY = "Noto Sans CJK SC"
 FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")

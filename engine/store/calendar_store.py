@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from ..calendars import WorkCalendar, YearData, YearFileError, bundled_years, parse_year_file
+from ...calendars import WorkCalendar, YearData, YearFileError, bundled_years, parse_year_file
 
 SHIPPED, IMPORTED = "shipped", "imported"
 SOURCE_LABELS = {SHIPPED: "随软件提供", IMPORTED: "本机关导入"}
@@ -24,7 +24,7 @@ def sha256_text(text: str) -> str:
 def _imported_rows(session) -> list:
     from sqlmodel import select
 
-    from .models import CalendarYear
+    from .tables import CalendarYear
 
     return list(session.exec(select(CalendarYear).order_by(CalendarYear.year)).all())
 
@@ -170,11 +170,11 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
-    from .cases import recompute_open_cases
-    from .errors import ConflictError, InputError
-    from .history import now_shanghai
-    from .identity import require_role
-    from .models import CalendarYear
+    from ..cases.steps import recompute_open_cases
+    from ...errors import ConflictError, InputError
+    from ..cases.history import now_shanghai
+    from ..identity import require_role
+    from .tables import CalendarYear
 
     require_role(actor, "admin", what="导入年度节假日安排")
     data = parse_year_file(text, expected_year)
@@ -237,9 +237,9 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
 
 def import_file(login: str | None, text: str, replace: bool = False, *, expected_year: int | None = None) -> dict:
     """Front door of `ogi calendar import`: one transaction."""
-    from .config import load_config
+    from ..config import load_config
     from .db import write_session
-    from .identity import resolve_actor
+    from ..identity import resolve_actor
 
     cfg = load_config()
     actor = resolve_actor(cfg, login)
@@ -262,8 +262,8 @@ def year_overview(year: int, *, allow_provisional: bool = False) -> dict:
     A year without a loaded notice raises CalendarHorizonError, or, when allowed, describes the
     provisional estimate (放假办法第二条, weekends off, no make-up days).
     """
-    from ..calendars import CalendarHorizonError
-    from ..calendars.statutory import statutory_days_off
+    from ...calendars import CalendarHorizonError
+    from ...calendars.statutory import statutory_days_off
 
     listing, cal = _read(lambda s: (describe_years(s), _calendar_of(s)))
     data = cal.years.get(year)

@@ -37,9 +37,9 @@ from typing import Iterable, Optional, Protocol
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, or_, select, update
 from sqlmodel import Field, SQLModel
 
-from .config import Config, ConfigError, load_config
-from .errors import OgiError
-from .history import SHANGHAI, now_shanghai
+from ..config import Config, ConfigError, load_config
+from ...errors import OgiError
+from ..cases.history import SHANGHAI, now_shanghai
 
 LEVEL_DUE_TODAY = "due_today"
 LEVEL_OVERDUE = "overdue"
@@ -628,8 +628,8 @@ class _Ev:
 def load_facts(conn, case_ids: list[int], cfg: Config) -> dict[int, object]:
     """The replayed facts of many cases with one query per chunk (engine.cases.facts_of, in bulk).
     A case whose history cannot be replayed maps to the exception instead."""
-    from . import clocks as clk
-    from .models import HistoryEvent
+    from ..cases import clocks as clk
+    from ..store.tables import HistoryEvent
 
     h = HistoryEvent.__table__
     actions = sorted(clk.STEP_ACTIONS | {"register"})  # what replay() reads; warning_sent etc. are skipped
@@ -690,10 +690,10 @@ def candidate_horizon(as_of: dt.date, cal, thresholds) -> dt.date:
 def sweep(as_of: dt.date, *, cfg: Config | None = None, url: str | None = None) -> dict:
     """Write every warning due on `as_of` into the outbox (idempotent). One read transaction to
     compute, one short write transaction to insert, so clerks are never blocked for long."""
-    from . import clocks as clk
-    from .calendar_store import load_calendar
-    from .db import read_session, write_session
-    from .models import Case
+    from ..cases import clocks as clk
+    from ..store.calendar_store import load_calendar
+    from ..store.db import read_session, write_session
+    from ..store.tables import Case
 
     cfg = cfg or load_config()
     ch = channel_settings(cfg)
@@ -834,8 +834,8 @@ def _address(channel: str, login: str, cfg: Config, ch: ChannelSettings) -> tupl
 
 def _stale_reason(s, cfg: Config, cal, case, w) -> str | None:
     """Why a warning must not go out any more: the case closed, or its clock moved or stopped."""
-    from . import clocks as clk
-    from .cases import facts_of
+    from ..cases import clocks as clk
+    from ..cases.steps import facts_of
 
     if case.closed:
         return "案件已办结，提醒取消"
@@ -849,10 +849,10 @@ def _stale_reason(s, cfg: Config, cal, case, w) -> str | None:
 
 
 def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
-    from ..states.machine import STATE_LABELS, CaseState
-    from . import clocks as clk
-    from .masking import mask_name
-    from .models import Applicant
+    from ...states.machine import STATE_LABELS, CaseState
+    from ..cases import clocks as clk
+    from ..masking import mask_name
+    from ..store.tables import Applicant
 
     ap = s.get(Applicant, case.applicant_id)
 
@@ -865,7 +865,7 @@ def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
     base = w.clock.split(":", 1)[0]
     label = clk.CLOCK_LABELS.get(base, w.clock)
     if base == "consultation":
-        from .models import Consultation
+        from ..store.tables import Consultation
 
         con = s.get(Consultation, int(w.clock.split(":", 1)[1]))
         if con is not None:
@@ -887,8 +887,8 @@ def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
     """
     from sqlmodel import select as sm_select
 
-    from .calendar_store import load_calendar
-    from .db import read_session
+    from ..store.calendar_store import load_calendar
+    from ..store.db import read_session
 
     cfg = cfg or load_config()
     ch = channel_settings(cfg)
@@ -929,8 +929,8 @@ def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
 
 
 def _deliver(wid, channel, addr, err, ds, cfg, ch, cal, transports, down, now, now_utc, url, res) -> None:
-    from .cases import append_event, load_case
-    from .db import write_session
+    from ..cases.steps import append_event, load_case
+    from ..store.db import write_session
 
     ids = [d.id for d in ds]
     with write_session(url) as s:
@@ -1017,9 +1017,9 @@ STATUS_LABELS = {"pending": "待发送", "failed": "发送失败，等待重试"
 def list_warnings(*, status: str | None = None, case: str | None = None, limit: int = 200,
                   url: str | None = None) -> list[dict]:
     """The outbox, newest first, each warning with its deliveries."""
-    from .db import read_session
-    from .errors import InputError
-    from .models import Case
+    from ..store.db import read_session
+    from ...errors import InputError
+    from ..store.tables import Case
 
     if status and status not in ("pending", "failed", "sent", "cancelled", "undeliverable"):
         raise InputError(f"状态“{status}”不存在；可选：pending、failed、sent、cancelled、undeliverable")
@@ -1028,7 +1028,7 @@ def list_warnings(*, status: str | None = None, case: str | None = None, limit: 
         t = Case.__table__
         q = select(OUTBOX, t.c.number).join(t, t.c.id == OUTBOX.c.case_id)
         if case:
-            from .cases import load_case
+            from ..cases.steps import load_case
 
             q = q.where(OUTBOX.c.case_id == load_case(s, case).id)
         rows = conn.execute(q.order_by(OUTBOX.c.id.desc())).all() if status else \
@@ -1061,13 +1061,13 @@ def list_warnings(*, status: str | None = None, case: str | None = None, limit: 
 
 def digest(as_of: dt.date, *, clerk: str | None = None, cfg: Config | None = None, url: str | None = None) -> dict:
     """Each clerk's open cases ordered by urgency: overdue first, then by working days left."""
-    from ..states.machine import STATE_LABELS, CaseState
-    from . import clocks as clk
-    from .calendar_store import load_calendar
-    from .db import read_session
-    from .errors import InputError
-    from .masking import mask_name
-    from .models import Applicant, Case
+    from ...states.machine import STATE_LABELS, CaseState
+    from ..cases import clocks as clk
+    from ..store.calendar_store import load_calendar
+    from ..store.db import read_session
+    from ...errors import InputError
+    from ..masking import mask_name
+    from ..store.tables import Applicant, Case
 
     cfg = cfg or load_config()
     ch = channel_settings(cfg)

@@ -16,10 +16,10 @@ from html import escape
 
 from sqlmodel import Session, select
 
-from ..calendars import WorkCalendar
-from ..states.machine import STATE_LABELS, CaseState
-from ..states.outcomes import FAMILY_LABELS, OUTCOMES
-from .models import Applicant, Case
+from ...calendars import WorkCalendar
+from ...states.machine import STATE_LABELS, CaseState
+from ...states.outcomes import FAMILY_LABELS, OUTCOMES
+from ..store.tables import Applicant, Case
 
 BUCKETS = (
     ("overdue", "已逾期", "#c62828"),
@@ -197,10 +197,10 @@ th {{ background: #f0f0f0; }}
 
 
 def build(login: str | None, as_of: dt.date | None = None) -> tuple[dict, str]:
-    from .calendar_store import load_calendar
-    from .config import load_config
-    from .db import read_session
-    from .identity import resolve_actor, today
+    from ..store.calendar_store import load_calendar
+    from ..config import load_config
+    from ..store.db import read_session
+    from ..identity import resolve_actor, today
 
     cfg = load_config()
     resolve_actor(cfg, login)

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-from ..calendars import WorkCalendar
-from ..states.guards import StepRequest, reasons
-from ..states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
+from ...calendars import WorkCalendar
+from ...states.guards import StepRequest, reasons
+from ...states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
-from .config import Config
-from . import rows
-from .errors import InputError, StepRefused
+from ..config import Config
+from ..store import rows
+from ...errors import InputError, StepRefused
 from .history import GENESIS, EventView, canonical_json, decode, event_hash, now_shanghai
-from .identity import Actor, require_role
+from ..identity import Actor, require_role
 from .numbering import allocate_letters
 
 APPLICANT_KINDS = {
@@ -186,7 +186,7 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     form = clean_text(reg.requested_form, "获取信息的形式", limit=500)
     contact = {k: clean_text(getattr(reg, k), w, limit=500) for k, w in
                (("id_number", "身份证明"), ("phone", "联系电话"), ("email", "电子邮箱"), ("address", "通讯地址"))}
-    from .identity import today
+    from ..identity import today
 
     now = today()
     if reg.received > now:

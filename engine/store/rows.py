@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any, Sequence
 
-from .errors import ConflictError, NotFound
+from ...errors import ConflictError, NotFound
 
 
 class Db:
@@ -299,7 +299,7 @@ def calendar_sources(db: Db) -> list[tuple[int, str]]:
 
 def insert_applicant(db: Db, *, name: str, kind: str, id_number: str, phone: str, email: str, address: str,
                      electronic_consent: bool) -> int:
-    from .repeated import normalise
+    from ..legal.repeated import normalise
 
     return db.insert("INSERT INTO applicant (name, name_key, kind, id_number, phone, email, address, "
                      "electronic_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..letters.kinds import short_label
-from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, allowed_triggers
-from ..states.outcomes import OUTCOMES
+from ...letters.kinds import short_label
+from ...states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, allowed_triggers
+from ...states.outcomes import OUTCOMES
 from . import clocks as clk
-from . import rows
-from .calendar_store import calendar_of_db
-from .cases import APPLICANT_KINDS, CHANNELS, replay_events
-from .config import load_config
+from ..store import rows
+from ..store.calendar_store import calendar_of_db
+from .steps import APPLICANT_KINDS, CHANNELS, replay_events
+from ..config import load_config
 from .history import decode
-from .identity import Actor
-from .masking import mask_id_number, mask_phone
+from ..identity import Actor
+from ..masking import mask_id_number, mask_phone
 from .timeline import action_label
 
 

@@ -33,10 +33,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..states.machine import CLOSED, CaseState, Trigger
-from ..states.outcomes import OUTCOMES, Family
-from . import clocks as clk
-from .timeline import Entry
+from ...states.machine import CLOSED, CaseState, Trigger
+from ...states.outcomes import OUTCOMES, Family
+from ..cases import clocks as clk
+from ..cases.timeline import Entry
 
 # 国办公开办函〔2016〕235号: the four delivery methods.
 DELIVERY_METHODS = {"direct": "直接送达", "delegated": "委托送达", "post": "邮寄送达", "electronic": "电子送达"}

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ..calendars import WorkCalendar
+from ...calendars import WorkCalendar
 from .compliance import REMEDY_KINDS, CaseRecord, Finding, LetterFact, check_case
-from .config import Config
-from .history import rendered_letter
-from .models import Applicant, Case, HistoryEvent, Letter
-from .timeline import build
+from ..config import Config
+from ..cases.history import rendered_letter
+from ..store.tables import Applicant, Case, HistoryEvent, Letter
+from ..cases.timeline import build
 
 REMEDY_MARKER = "行政复议"  # every remedy clause names 行政复议 (复议法第二十条、第二十三条)
 
@@ -98,11 +98,11 @@ def check(session: Session, cfg: Config, cal: WorkCalendar, case_ids: list[int] 
 
 def run(login: str | None, ref: str | None, as_of: dt.date | None = None) -> dict:
     """`ogi check`: one case (ref) or every case (ref None)."""
-    from .calendar_store import load_calendar
-    from .cases import load_case
-    from .config import load_config
-    from .db import read_session
-    from .identity import resolve_actor, today
+    from ..store.calendar_store import load_calendar
+    from ..cases.steps import load_case
+    from ..config import load_config
+    from ..store.db import read_session
+    from ..identity import resolve_actor, today
 
     cfg = load_config()
     resolve_actor(cfg, login)

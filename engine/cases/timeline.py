@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..calendars import WorkCalendar
-from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
+from ...calendars import WorkCalendar
+from ...states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
 from . import clocks as clk
 from .history import EventView
 

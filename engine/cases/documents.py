@@ -16,16 +16,16 @@ from typing import NamedTuple
 
 from sqlmodel import select
 
-from ..states.machine import Trigger
+from ...states.machine import Trigger
 from . import clocks as clk
-from .calendar_store import load_calendar
-from .cases import APPLICANT_KINDS, append_event, events_of
-from .config import Config, home_dir, load_config
-from .db import read_session, write_session
-from .errors import LetterError, NotFound
+from ..store.calendar_store import load_calendar
+from .steps import APPLICANT_KINDS, append_event, events_of
+from ..config import Config, home_dir, load_config
+from ..store.db import read_session, write_session
+from ...errors import LetterError, NotFound
 from .history import EventView
-from .masking import mask_id_number
-from .models import Applicant, Case, Letter
+from ..masking import mask_id_number
+from ..store.tables import Applicant, Case, Letter
 
 FEE_HOW_TO_PAY = "请持本通知书到本机关政府信息公开工作机构缴纳，或通过本机关公布的非税收入缴款渠道缴纳。"
 
@@ -36,8 +36,8 @@ def letters_dir() -> Path:
 
 def build_context(session, cfg: Config, letter: Letter):
     """The letter's content from the case history up to the step that made it due."""
-    from ..letters import Agency, Applicant as LApplicant, LetterContext
-    from ..letters.kinds import LetterKind
+    from ...letters import Agency, Applicant as LApplicant, LetterContext
+    from ...letters.kinds import LetterKind
 
     case = session.get(Case, letter.case_id)
     ap = session.get(Applicant, case.applicant_id)
@@ -95,7 +95,7 @@ def build_context(session, cfg: Config, letter: Letter):
     elif kind == "service-receipt":
         reply = session.exec(select(Letter).where(Letter.case_id == case.id, Letter.kind.in_(["reply", "not-handled-notice"]))
                              .order_by(Letter.id.desc())).first()
-        from ..letters.kinds import LetterKind as LK
+        from ...letters.kinds import LetterKind as LK
 
         kw.update(served_title=LK(reply.kind).title if reply else None, served_number=reply.number if reply else None,
                   delivery_method=ev.data.get("method"), delivery_date=ev.effective_on,
@@ -147,7 +147,7 @@ def _docx_wanted(cfg: Config) -> bool:
 
 def _prepare(letter_id: int, cfg: Config) -> _Prepared:
     """What a renderer needs, read in one read transaction: the letter, its case, its context."""
-    from ..letters.batch import Job
+    from ...letters.batch import Job
 
     with read_session() as s:
         letter = s.get(Letter, letter_id)
@@ -192,7 +192,7 @@ def _record(prep: _Prepared, out, actor: str) -> dict:
 def render_letter(letter_id: int, *, actor: str = "system") -> dict:
     """Render one letter in this process; record it (or report it unchanged). Raises LetterError
     on failure."""
-    from ..letters.batch import produce
+    from ...letters.batch import produce
 
     prep = _prepare(letter_id, load_config())
     return _record(prep, produce(prep.job), actor)
@@ -246,7 +246,7 @@ def render_letters(ids: list[int], *, workers: int | None = 1, progress=None, ac
     this process reads each letter's context before handing it out, then writes the files and
     records each letter in a transaction of its own, in the order of `ids` (so a case's history
     gets its letter_rendered events in the same order as one by one). `progress(done, total)`."""
-    from ..letters.batch import produce, worker_count
+    from ...letters.batch import produce, worker_count
 
     cfg = load_config()
     ids = list(ids)
@@ -284,7 +284,7 @@ def _render_in_pool(ids: list[int], workers: int, prepared, finish) -> None:
     from collections import deque
     from concurrent.futures.process import BrokenProcessPool
 
-    from ..letters.batch import pool, produce
+    from ...letters.batch import pool, produce
 
     window: deque = deque()  # (letter_id, prepared, future or None), in the order of ids
 
@@ -324,7 +324,7 @@ def verify_file(path: Path) -> dict:
     except OSError as exc:
         raise NotFound(f"无法读取文件 {path}：{exc.strerror}") from None
     sha = hashlib.sha256(data).hexdigest()
-    from .models import HistoryEvent
+    from ..store.tables import HistoryEvent
 
     with read_session() as s:
         for ev in s.exec(select(HistoryEvent).where(HistoryEvent.action == "letter_rendered")):

@@ -19,12 +19,12 @@ import unicodedata
 
 from typing import TYPE_CHECKING
 
-from ..states.machine import CaseState
+from ...states.machine import CaseState
 
 if TYPE_CHECKING:  # normalise() is imported by engine/rows.py, which loads no SQLAlchemy
     from sqlmodel import Session
 
-    from .models import Applicant
+    from ..store.tables import Applicant
 
 _DROP = ("P", "S", "Z", "C")  # punctuation, symbols, separators (spaces), controls
 
@@ -50,7 +50,7 @@ def repeat_warnings(session, case) -> list[str]:
     information answered (条例第三十六条第（六）项). Two indexed lookups (the applicant's
     normalised name, then those applicants' cases), so registering costs the same in an agency
     of a million cases. `session`: an ORM session or an engine.rows.Db."""
-    from . import rows as r
+    from ..store import rows as r
 
     db = r.of_session(session)
     ap = r.applicant(db, case.applicant_id)
@@ -75,7 +75,7 @@ def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.da
                       until: dt.date | None = None) -> dict:
     from sqlmodel import select
 
-    from .models import Applicant, Case
+    from ..store.tables import Applicant, Case
 
     q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id).order_by(Case.received_on, Case.id)
     if since:
@@ -112,10 +112,10 @@ def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.da
 
 def report(login: str | None, *, min_applicants: int = 2, since: dt.date | None = None,
            until: dt.date | None = None) -> dict:
-    from .config import load_config
-    from .db import read_session
-    from .errors import InputError
-    from .identity import resolve_actor
+    from ..config import load_config
+    from ..store.db import read_session
+    from ...errors import InputError
+    from ..identity import resolve_actor
 
     if min_applicants < 1:
         raise InputError("--min-applicants 至少为 1")

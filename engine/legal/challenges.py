@@ -13,7 +13,7 @@ from typing import Optional
 
 from sqlmodel import Field, Session, SQLModel, select
 
-from .errors import InputError, NotFound
+from ...errors import InputError, NotFound
 
 # 行政复议法 (2023) / 行政诉讼法: the three columns of annual report table 四.
 CHALLENGE_KINDS = {
@@ -41,8 +41,8 @@ class LegalChallenge(SQLModel, table=True):
 def record_challenge(session: Session, actor, ref: str, kind: str, filed_on: dt.date, body: str,
                      today: dt.date) -> LegalChallenge:
     """`ogi case review`: one transaction (lock the case, insert the row, append the event)."""
-    from .cases import append_event, clean_text, load_case
-    from .identity import require_role
+    from ..cases.steps import append_event, clean_text, load_case
+    from ..identity import require_role
 
     require_role(actor, "legal", "clerk", what="登记行政复议或行政诉讼")
     if kind not in CHALLENGE_KINDS:
@@ -67,8 +67,8 @@ def record_challenge(session: Session, actor, ref: str, kind: str, filed_on: dt.
 def record_result(session: Session, actor, ref: str, challenge_id: int, result: str, on: dt.date,
                   today: dt.date, reason: str = "") -> LegalChallenge:
     """`ogi case review-result`: the decision or judgment (维持 / 纠正 / 其他)."""
-    from .cases import append_event, clean_text, load_case
-    from .identity import require_role
+    from ..cases.steps import append_event, clean_text, load_case
+    from ..identity import require_role
 
     require_role(actor, "legal", "clerk", what="登记行政复议或行政诉讼结果")
     if result not in RESULTS:
@@ -108,9 +108,9 @@ def to_json(row: LegalChallenge) -> dict:
 # --------------------------------------------------------------------------- front door
 
 def review(login: str | None, ref: str, kind: str, filed_on: dt.date, body: str = "") -> dict:
-    from .config import load_config
-    from .db import write_session
-    from .identity import resolve_actor, today
+    from ..config import load_config
+    from ..store.db import write_session
+    from ..identity import resolve_actor, today
 
     cfg = load_config()
     actor = resolve_actor(cfg, login)
@@ -120,9 +120,9 @@ def review(login: str | None, ref: str, kind: str, filed_on: dt.date, body: str 
 
 
 def review_result(login: str | None, ref: str, challenge_id: int, result: str, on: dt.date, reason: str = "") -> dict:
-    from .config import load_config
-    from .db import write_session
-    from .identity import resolve_actor, today
+    from ..config import load_config
+    from ..store.db import write_session
+    from ..identity import resolve_actor, today
 
     cfg = load_config()
     actor = resolve_actor(cfg, login)
@@ -132,7 +132,7 @@ def review_result(login: str | None, ref: str, challenge_id: int, result: str, o
 
 
 def _result(s: Session, row: LegalChallenge) -> dict:
-    from .models import Case
+    from ..store.tables import Case
 
     case = s.get(Case, row.case_id)
     return {"case": case.number, "case_id": case.id, "challenge": to_json(row),

@@ -15,8 +15,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from ..states.machine import CLOSED, STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger
-from .errors import OgiError
+from ...states.machine import CLOSED, STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger
+from ...errors import OgiError
 
 FORMATS = ("mermaid", "svg", "png", "dot")
 FONT = "Noto Sans CJK SC"
@@ -48,7 +48,7 @@ class Edge:
 
 def edges() -> list[Edge]:
     """Every transition of the production machine, in table order."""
-    from ..states.fsm import MACHINE
+    from ...states.fsm import MACHINE
 
     out = []
     for trig in TRANSITIONS:
@@ -178,14 +178,14 @@ def run_dot(source: str, fmt: str) -> bytes:
 
 def render(fmt: str) -> bytes | str:
     if fmt not in FORMATS:
-        from .errors import InputError
+        from ...errors import InputError
 
         raise InputError(f"格式“{fmt}”不存在；可选：mermaid、svg、png（以及 dot 源文件）")
     if fmt == "mermaid":
         return mermaid()
     if fmt == "dot":
         return dot_source()
-    from .legal_pdf import ensure_font
+    from ...letters.pdf import ensure_font
 
     ensure_font("流程图")  # Chinese labels without the CJK font would come out as boxes
     data = run_dot(dot_source(), fmt)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from ogi.engine import models  # noqa: F401 - registers the tables on SQLModel.metadata
-from ogi.engine import challenges  # noqa: F401 - legal_challenge (0003_legal)
-from ogi.engine import warnings as _warnings  # noqa: F401 - warning_outbox, warning_delivery (0002_warnings)
+from ogi.engine.store import tables as models  # noqa: F401 - registers the tables on SQLModel.metadata
+from ogi.engine.legal import challenges  # noqa: F401 - legal_challenge (0003_legal)
+from ogi.engine.notify import warnings as _warnings  # noqa: F401 - warning_outbox, warning_delivery (0002_warnings)
 
 target_metadata = SQLModel.metadata
 
@@ -14,7 +14,7 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
-        from ogi.engine.db import get_engine
+        from ogi.engine.store.db import get_engine
 
         with get_engine(context.config.get_main_option("sqlalchemy.url"), create=True).connect() as conn:
             _run(conn)

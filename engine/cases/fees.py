@@ -1,7 +1,7 @@
 """Information processing fees (国办函〔2020〕109号, 条例第四十二条). Pure."""
 from __future__ import annotations
 
-from .errors import InputError
+from ...errors import InputError
 
 
 def per_application_fee(nth_this_month: int) -> int:
