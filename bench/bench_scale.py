@@ -224,8 +224,7 @@ def make_chunk(task: tuple) -> tuple:
             events.append((cid, n, at, actor, action, eff.isoformat(), reason, payload, prev, h))
             replayed.append(_Step(action, eff, data, actor))
             prev = h
-        facts = clk.replay(replayed, correction_period=cfg.rules.correction_period_workdays,
-                           fee_pauses=cfg.rules.fee_pauses_answer_clock)
+        facts = clk.replay(replayed, **clk.rule_options(cfg.rules))
         key = _clock_inputs(facts)
         clocks = memo.get(key) if key is not None else None
         if clocks is None:

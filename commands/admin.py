@@ -57,7 +57,8 @@ def _initialised(url: str) -> bool:
 
 
 def users_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
-    from ..engine.config import ROLE_LABELS, load_config
+    from ..engine.config import load_config
+    from ..states.vocabulary import ROLE_LABELS, ROLE_NOTES
 
     cfg = load_config()
     rows = [{"login": u.login, "name": u.name, "roles": list(u.roles)} for u in cfg.users.values()]
@@ -65,4 +66,4 @@ def users_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输�
         print_json(rows)
     else:
         for r in rows:
-            print(f"{r['login']:<10}{r['name']:<8}" + "、".join(ROLE_LABELS[x] for x in r["roles"]))
+            print(f"{r['login']:<10}{r['name']:<8}" + "、".join(ROLE_LABELS[x] + (f"（{ROLE_NOTES[x]}）" if x in ROLE_NOTES else "") for x in r["roles"]))

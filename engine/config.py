@@ -8,15 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..states.vocabulary import ROLES
 
-ROLES = ("clerk", "reviewer", "head", "legal", "admin")
-ROLE_LABELS = {
-    "clerk": "经办人",
-    "reviewer": "审核人（报批审批）",
-    "head": "政府信息公开工作机构负责人",
-    "legal": "法制机构（只读）",
-    "admin": "系统管理员",
-}
 
 
 def home_dir() -> Path:

@@ -6,7 +6,8 @@ import getpass
 import os
 from dataclasses import dataclass
 
-from .config import ROLE_LABELS, Config
+from ..states.vocabulary import ROLE_LABELS
+from .config import Config
 from ..errors import InputError, PermissionDenied
 from .cases.history import SHANGHAI
 

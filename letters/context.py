@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..states.outcomes import OUTCOMES, Family, Outcome
+from ..states.vocabulary import DELIVERY_METHODS, FEE_BASES, MAX_EXTENSION_WD
 from .kinds import LetterKind, resolve_kind
 
 
@@ -31,9 +32,6 @@ class Applicant:
     id_number: str | None = None    # already masked by the engine
 
 
-FEE_BASES = {"per_application": "按件计收", "per_page": "按量计收"}  # 国办函〔2020〕109号
-DELIVERY_METHODS = {"direct": "直接送达", "delegated": "委托送达", "post": "邮寄送达",
-                    "electronic": "电子送达"}  # 国办公开办函〔2016〕235号
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,7 +185,7 @@ def problems(ctx: LetterContext) -> list[str]:
     o = ctx.outcome_info
     if ctx.kind is LetterKind.NOT_HANDLED_NOTICE and o and o.family is not Family.NOT_HANDLED:
         out.append(f"办理结果“{o.label}”不能使用不予处理告知书，请改用答复书")
-    if ctx.extension_workdays is not None and not 1 <= ctx.extension_workdays <= 20:
+    if ctx.extension_workdays is not None and not 1 <= ctx.extension_workdays <= MAX_EXTENSION_WD:
         out.append("延长答复期限最长不得超过20个工作日（条例第三十三条第二款）")
     if ctx.fee_basis is not None and ctx.fee_basis not in FEE_BASES:
         out.append(f"计收方式“{ctx.fee_basis}”无效，应为 per_application（按件计收）或 per_page（按量计收）")

@@ -36,7 +36,8 @@ from markupsafe import Markup, escape
 
 from ..errors import LetterError
 from ..states.outcomes import Family
-from .context import DELIVERY_METHODS, FEE_BASES, LetterContext, problems
+from ..states.vocabulary import DELIVERY_METHODS, FEE_BASES
+from .context import LetterContext, problems
 from .kinds import LetterKind
 
 HERE = Path(__file__).resolve().parent

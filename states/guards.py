@@ -11,18 +11,8 @@ from dataclasses import dataclass, field
 
 from .machine import CLOSED, STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
 from .outcomes import OUTCOMES, PROPOSABLE, Family
+from .vocabulary import CONSULTATION_KINDS, DELIVERY_METHODS, MAX_EXTENSION_WD, OPINIONS, ROLE_LABELS
 
-ROLE_NAMES = {"clerk": "经办人", "reviewer": "审核人", "head": "政府信息公开工作机构负责人",
-              "legal": "法制机构", "admin": "系统管理员"}
-
-DELIVERY_METHODS = {
-    "direct": "直接送达",
-    "delegated": "委托送达",
-    "post": "邮寄送达",
-    "electronic": "电子送达",
-}
-CONSULTATION_KINDS = {"third_party": "第三方", "agency": "其他机关"}
-OPINIONS = {"agree": "同意公开", "object": "不同意公开", "none": "未表示意见"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +37,7 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
     # Permission first: a user without the role is told so whatever state the case is in
     # (a read-only user must never learn "not now" as if it might work later).
     if not (req.roles & tr.roles):
-        need = "或".join(ROLE_NAMES[r] for r in sorted(tr.roles))
+        need = "或".join(ROLE_LABELS[r] for r in sorted(tr.roles))
         out.append(f"用户 {req.actor} 没有{label}的权限（需要{need}角色）")
         return out
     if facts.state not in tr.sources:
@@ -135,7 +125,7 @@ def _specific(req: StepRequest, f, dues, electronic_needs_consent: bool, applica
         n = p.get("workdays")
         if not isinstance(n, int) or n < 1:
             out.append("延长的工作日数须为正整数")
-        elif f.extension_workdays + n > 20:
+        elif f.extension_workdays + n > MAX_EXTENSION_WD:
             left = 20 - f.extension_workdays
             out.append(f"延长期限合计不得超过20个工作日（条例第三十三条第二款），本案最多还能延长 {left} 个工作日")
         due = dues.get("answer")

@@ -13,17 +13,9 @@ from typing import Iterable
 from ...calendars import WorkCalendar
 from ...states.fsm import fire
 from ...states.machine import CLOSED, CaseState, Trigger
+from ...states.vocabulary import (ANSWER_WD, CLOCK_LABELS, CONSULTATION_WD, CORRECTION_NOTICE_WD,
+                                 PAYMENT_WD)
 
-# 条例第三十条: correction notice within 7 WD of receipt, once.
-CORRECTION_NOTICE_WD = 7
-# 条例第三十三条第二款: answer within 20 WD of receipt.
-ANSWER_WD = 20
-# 条例第三十三条第二款: extension at most 20 WD in total.
-MAX_EXTENSION_WD = 20
-# 条例第三十二条 / 第三十四条: third parties and other agencies answer within 15 WD.
-CONSULTATION_WD = 15
-# 国办函〔2020〕109号: pay within 20 WD of receiving the fee notice.
-PAYMENT_WD = 20
 
 
 @dataclass
@@ -80,6 +72,12 @@ def _d(value) -> dt.date | None:
 
 
 STEP_ACTIONS = {t.value for t in Trigger}
+
+
+def rule_options(rules) -> dict:
+    """The agency's configured rules (config [rules]) as replay()'s keyword arguments. A case's
+    register event records the values in force then, and those win (see replay)."""
+    return {"correction_period": rules.correction_period_workdays, "fee_pauses": rules.fee_pauses_answer_clock}
 
 
 def replay(events: Iterable, *, correction_period: int = 15, fee_pauses: bool = True) -> CaseFacts:
@@ -160,13 +158,6 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
 
 # --------------------------------------------------------------------------- clocks
 
-CLOCK_LABELS = {
-    "correction_notice": "补正告知期限（条例第三十条：收到申请之日起7个工作日内）",
-    "correction": "申请人补正期限",
-    "answer": "答复期限（条例第三十三条）",
-    "consultation": "征求意见答复期限（条例第三十二条、第三十四条：15个工作日）",
-    "payment": "缴费期限（国办函〔2020〕109号：20个工作日）",
-}
 
 
 @dataclass(frozen=True)

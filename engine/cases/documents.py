@@ -19,7 +19,8 @@ from sqlmodel import select
 from ...states.machine import Trigger
 from . import clocks as clk
 from ..store.calendar_store import load_calendar
-from .steps import APPLICANT_KINDS, append_event, events_of
+from ...states.vocabulary import APPLICANT_KINDS
+from .steps import append_event, events_of
 from ..config import Config, home_dir, load_config
 from ..store.db import read_session, write_session
 from ...errors import LetterError, NotFound
@@ -44,8 +45,7 @@ def build_context(session, cfg: Config, letter: Letter):
     rows = [EventView(e) for e in events_of(session, case.id)]
     upto = [e for e in rows if e.seq <= next(r.seq for r in rows if r.id == letter.event_id)]
     ev = upto[-1]
-    facts = clk.replay(upto, correction_period=cfg.rules.correction_period_workdays,
-                       fee_pauses=cfg.rules.fee_pauses_answer_clock)
+    facts = clk.replay(upto, **clk.rule_options(cfg.rules))
     cal = load_calendar(session)
     clocks = {c.key: c for c in clk.compute_clocks(facts, cal)}
     answer = clocks.get("answer")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ...states.machine import Trigger
+from ...states.vocabulary import SIGNED_FOR
 from ..store import rows
 from ..config import Config
 from .history import decode
@@ -45,7 +46,7 @@ def kinds_for(trigger: Trigger | None, ev_data: dict, case, third_party_objected
         # 条例第三十二条: disclosing over a third party's objection (public interest) -> tell it in writing.
         extra = ["third-party-notice"] if third_party_objected and case.outcome in ("disclose", "partial") else []
         return ["reply", *extra]
-    if trigger is Trigger.DELIVER and ev_data.get("method") in ("direct", "delegated"):
+    if trigger is Trigger.DELIVER and ev_data.get("method") in SIGNED_FOR:
         return ["service-receipt"]
     return []
 

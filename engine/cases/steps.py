@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 from ...calendars import WorkCalendar
 from ...states.guards import StepRequest, reasons
 from ...states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
+from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, CONSULTATION_WD
 from . import clocks as clk
 from ..config import Config
 from ..store import rows
@@ -21,22 +22,6 @@ from .history import GENESIS, EventView, canonical_json, decode, event_hash, now
 from ..identity import Actor, require_role
 from .numbering import allocate_letters
 
-APPLICANT_KINDS = {
-    "natural": "自然人",
-    "commercial": "商业企业",
-    "research": "科研机构",
-    "public_interest": "社会公益组织",
-    "legal_service": "法律服务机构",
-    "other": "其他",
-}
-CHANNELS = {
-    "in_person": "当面提交",
-    "registered_mail": "邮寄（需签收）",
-    "ordinary_mail": "平常信函",
-    "online": "互联网渠道",
-    "fax": "传真",
-    "email": "电子邮件",
-}
 MAX_TEXT = 20000
 REGULATIONS_IN_FORCE = dt.date(2008, 5, 1)  # 条例（2007年国务院令第492号）施行之日
 
@@ -144,8 +129,7 @@ def facts_and_tip(db: rows.Db, case_id: int, cfg: Config) -> tuple[clk.CaseFacts
 
 def replay_events(events: list, cfg: Config) -> clk.CaseFacts:
     """A case's facts from its stored events, with the configured rules."""
-    return clk.replay([EventView(e) for e in events], correction_period=cfg.rules.correction_period_workdays,
-                      fee_pauses=cfg.rules.fee_pauses_answer_clock)
+    return clk.replay([EventView(e) for e in events], **clk.rule_options(cfg.rules))
 
 
 def dues_of(clocks: list[clk.Clock]) -> dict[str, dt.date | None]:
@@ -261,7 +245,7 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     extra: dict = {}
     if trigger is Trigger.CONSULT:
         served = params.get("served_on") or effective_on
-        due = cal.add(served, clk.CONSULTATION_WD, allow_provisional=True)
+        due = cal.add(served, CONSULTATION_WD, allow_provisional=True)
         con_id = rows.insert_consultation(db, case_id=case.id, kind=params["kind"],
                                           party=clean_text(params["party"], "被征求意见方", required=True, limit=300),
                                           sent_on=effective_on, due_on=due)

@@ -11,7 +11,8 @@ from ...states.outcomes import OUTCOMES
 from . import clocks as clk
 from ..store import rows
 from ..store.calendar_store import calendar_of_db
-from .steps import APPLICANT_KINDS, CHANNELS, replay_events
+from ...states.vocabulary import APPLICANT_KINDS, CHANNELS
+from .steps import replay_events
 from ..config import load_config
 from .history import decode
 from ..identity import Actor

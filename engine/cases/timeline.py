@@ -24,8 +24,6 @@ ACTION_LABELS = {
     "review_recorded": "登记行政复议/诉讼",
     "review_result": "登记行政复议/诉讼结果",
 }
-CLOCK_SHORT = {"correction_notice": "补正告知期限", "correction": "补正期限", "answer": "答复期限",
-               "payment": "缴费期限", "consultation": "征求意见期限"}
 
 
 def action_label(action: str) -> str:
@@ -33,11 +31,6 @@ def action_label(action: str) -> str:
         return TRIGGER_LABELS[Trigger(action)]
     return ACTION_LABELS.get(action, action)
 
-
-def clock_label(key: str) -> str:
-    if key.startswith("consultation:"):
-        return f"{CLOCK_SHORT['consultation']}（征求意见 {key.split(':', 1)[1]}）"
-    return CLOCK_SHORT.get(key, key)
 
 
 @dataclass

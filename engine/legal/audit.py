@@ -32,7 +32,9 @@ from ...letters.kinds import short_label
 from ...states.machine import STATE_LABELS, CaseState
 from ...states.outcomes import OUTCOMES
 from ..store.calendar_store import load_calendar
-from ..cases.steps import APPLICANT_KINDS, CHANNELS, load_case
+from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, clock_label
+from ..cases import clocks as clk
+from ..cases.steps import load_case
 from ..config import Config, load_config
 from ..store.db import read_session
 from ...errors import InputError
@@ -40,7 +42,7 @@ from ..cases.history import now_shanghai, rendered_letter, verify_chain
 from ..identity import resolve_actor, today
 from ..masking import mask_id_number, mask_phone
 from ..store.tables import Applicant, Case, Consultation, Counter, HistoryEvent, Letter
-from ..cases.timeline import build, clock_label
+from ..cases.timeline import build
 
 CASE_NUMBER = re.compile(r"^(\d{4})-(\d+)$")
 
@@ -60,12 +62,10 @@ def sha256_file(path: Path) -> str:
 
 
 def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
-    from ..cases import clocks as clk
     from ..cases.history import EventView
 
     try:
-        facts = clk.replay([EventView(e, strict=False) for e in events], correction_period=cfg.rules.correction_period_workdays,
-                           fee_pauses=cfg.rules.fee_pauses_answer_clock)
+        facts = clk.replay([EventView(e, strict=False) for e in events], **clk.rule_options(cfg.rules))
     except Exception as exc:  # noqa: BLE001 - damaged history: say so
         return f"办理记录无法按流程重放（{type(exc).__name__}）：记录可能被删除或改动"
     diffs = []
@@ -270,8 +270,7 @@ def history_session(s: Session, cfg: Config, case: Case) -> dict:
 
     cal = load_calendar(s)
     rows = list(s.exec(select(HE).where(HE.case_id == case.id).order_by(HE.seq)))
-    entries, facts = build(rows, cal, correction_period=cfg.rules.correction_period_workdays,
-                           fee_pauses=cfg.rules.fee_pauses_answer_clock)
+    entries, facts = build(rows, cal, **clk.rule_options(cfg.rules))
     names = {u.login: u.name for u in cfg.users.values()}
     link = verify_chain(rows)
     return {"id": case.id, "number": case.number, "state": case.state,
@@ -297,7 +296,6 @@ EXPORT_FORMATS = ("pdf", "csv", "json")
 
 def dossier(login: str | None, ref: str) -> dict:
     """Everything a reviewer or a court needs about one case, as plain data."""
-    from ..cases import clocks as clk
     from .challenges import challenges_of, to_json as challenge_json
     from .compliance import check_case
     from .check import load_records
@@ -392,14 +390,13 @@ def _fmt_change(entry: dict) -> str:
 
 
 def _value_label(key: str, value) -> str:
-    from ...states.guards import DELIVERY_METHODS, OPINIONS
-    from .challenges import CHALLENGE_KINDS, RESULTS
+    from ...states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS, CONSULTATION_KINDS, DELIVERY_METHODS, OPINIONS
 
     if key == "outcome" and value in OUTCOMES:
         return OUTCOMES[value].label
-    table = {"method": DELIVERY_METHODS, "opinion": OPINIONS, "result": RESULTS}.get(key, {})
+    table = {"method": DELIVERY_METHODS, "opinion": OPINIONS, "result": CHALLENGE_RESULTS}.get(key, {})
     if key == "kind":
-        table = {**CHALLENGE_KINDS, "third_party": "第三方", "agency": "其他机关"}
+        table = {**CHALLENGE_KINDS, **CONSULTATION_KINDS}
     return table.get(value, str(value))
 
 

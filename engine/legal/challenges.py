@@ -14,14 +14,8 @@ from typing import Optional
 from sqlmodel import Field, Session, SQLModel, select
 
 from ...errors import InputError, NotFound
+from ...states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS
 
-# 行政复议法 (2023) / 行政诉讼法: the three columns of annual report table 四.
-CHALLENGE_KINDS = {
-    "review": "行政复议",
-    "lawsuit_direct": "行政诉讼（未经复议直接起诉）",
-    "lawsuit_after_review": "行政诉讼（复议后起诉）",
-}
-RESULTS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果"}
 
 
 class LegalChallenge(SQLModel, table=True):
@@ -71,15 +65,15 @@ def record_result(session: Session, actor, ref: str, challenge_id: int, result: 
     from ..identity import require_role
 
     require_role(actor, "legal", "clerk", what="登记行政复议或行政诉讼结果")
-    if result not in RESULTS:
-        raise InputError(f"结果“{result}”不存在；可选：" + "、".join(f"{k}（{v}）" for k, v in RESULTS.items()))
+    if result not in CHALLENGE_RESULTS:
+        raise InputError(f"结果“{result}”不存在；可选：" + "、".join(f"{k}（{v}）" for k, v in CHALLENGE_RESULTS.items()))
     reason = clean_text(reason, "说明")
     case = load_case(session, ref, for_update=True)
     row = session.get(LegalChallenge, challenge_id)
     if row is None or row.case_id != case.id:
         raise NotFound(f"案件 {case.number} 没有编号为 {challenge_id} 的行政复议或诉讼：请用“ogi case history {case.number}”查看")
     if row.result is not None:
-        raise InputError(f"该{CHALLENGE_KINDS[row.kind]}已于 {row.result_on} 登记结果“{RESULTS[row.result]}”，不能重复登记")
+        raise InputError(f"该{CHALLENGE_KINDS[row.kind]}已于 {row.result_on} 登记结果“{CHALLENGE_RESULTS[row.result]}”，不能重复登记")
     if on > today:
         raise InputError(f"结果日期 {on} 晚于今天 {today}，请核对")
     if on < row.filed_on:
@@ -101,7 +95,7 @@ def challenges_of(session: Session, case_id: int) -> list[LegalChallenge]:
 def to_json(row: LegalChallenge) -> dict:
     return {"id": row.id, "case_id": row.case_id, "kind": row.kind, "kind_label": CHALLENGE_KINDS.get(row.kind, row.kind),
             "filed_on": row.filed_on, "body": row.body, "result": row.result,
-            "result_label": RESULTS.get(row.result) if row.result else "尚未审结", "result_on": row.result_on,
+            "result_label": CHALLENGE_RESULTS.get(row.result) if row.result else "尚未审结", "result_on": row.result_on,
             "recorded_by": row.recorded_by}
 
 

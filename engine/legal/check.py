@@ -16,6 +16,7 @@ from .compliance import REMEDY_KINDS, CaseRecord, Finding, LetterFact, check_cas
 from ..config import Config
 from ..cases.history import rendered_letter
 from ..store.tables import Applicant, Case, HistoryEvent, Letter
+from ..cases import clocks as clk
 from ..cases.timeline import build
 
 REMEDY_MARKER = "行政复议"  # every remedy clause names 行政复议 (复议法第二十条、第二十三条)
@@ -78,8 +79,7 @@ def load_records(session: Session, cfg: Config, cal: WorkCalendar, case_ids: lis
     heads = frozenset(u.login for u in cfg.users.values() if "head" in u.roles)
     out = []
     for case, ap in rows:
-        entries, facts = build(events.get(case.id, []), cal, correction_period=cfg.rules.correction_period_workdays,
-                               fee_pauses=cfg.rules.fee_pauses_answer_clock)
+        entries, facts = build(events.get(case.id, []), cal, **clk.rule_options(cfg.rules))
         out.append(CaseRecord(
             case_id=case.id, number=case.number, received_on=case.received_on, entries=entries, facts=facts,
             letters=_letter_facts(letters.get(case.id, []), rendered), heads=heads,

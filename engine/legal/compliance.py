@@ -35,15 +35,14 @@ from typing import Callable
 
 from ...states.machine import CLOSED, CaseState, Trigger
 from ...states.outcomes import OUTCOMES, Family
+from ...states.vocabulary import DELIVERY_METHODS, MAX_EXTENSION_WD, SIGNED_FOR
 from ..cases import clocks as clk
 from ..cases.timeline import Entry
 
 # 国办公开办函〔2016〕235号: the four delivery methods.
-DELIVERY_METHODS = {"direct": "直接送达", "delegated": "委托送达", "post": "邮寄送达", "electronic": "电子送达"}
 POSTAL_MARKERS = ("邮政", "EMS", "ems", "中国邮政", "挂号", "postal", "China Post")
 PUBLIC_INTEREST_MARKERS = ("公共利益",)
 REMEDY_KINDS = ("reply", "not-handled-notice")  # letters that must carry the remedy clause
-MAX_EXTENSION_WD = clk.MAX_EXTENSION_WD
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def answer_late(rec: CaseRecord):
         if due and eff and eff > due:
             if e.event.action == Trigger.DELIVER.value:
                 method = e.event.data.get("method")
-                basis = "交邮之日" if method == "post" else ("签收之日" if method in ("direct", "delegated") else "送达之日")
+                basis = "交邮之日" if method == "post" else ("签收之日" if method in SIGNED_FOR else "送达之日")
                 what = f"答复于 {eff}（{DELIVERY_METHODS.get(method, method or '送达')}，以{basis}为准）送达"
             else:
                 what = f"不予处理告知于 {eff} 作出"

@@ -37,6 +37,7 @@ from typing import Iterable, Optional, Protocol
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, or_, select, update
 from sqlmodel import Field, SQLModel
 
+from ...states.vocabulary import CLOCK_LABELS, clock_short
 from ..config import Config, ConfigError, load_config
 from ...errors import OgiError
 from ..cases.history import SHANGHAI, now_shanghai
@@ -51,13 +52,6 @@ OPEN_STATUSES = ("pending", "failed")
 CLAIM_LEASE = dt.timedelta(minutes=10)  # a crashed sender's claim expires after this (at-least-once)
 CHUNK = 500
 
-CLOCK_SHORT = {
-    "correction_notice": "补正告知期限",
-    "correction": "申请人补正期限",
-    "answer": "答复期限",
-    "consultation": "征求意见答复期限",
-    "payment": "缴费期限",
-}
 _WEEKDAYS = "一二三四五六日"
 
 
@@ -256,10 +250,6 @@ def remaining_text(level: str, workdays_left: int) -> str:
     if level == LEVEL_DUE_TODAY:
         return "今日到期"
     return f"还剩 {workdays_left} 个工作日"
-
-
-def clock_short(key: str) -> str:
-    return CLOCK_SHORT.get(key.split(":", 1)[0], key)
 
 
 def next_steps(case_number: str, clock_key: str, level: str) -> list[tuple[str, str]]:
@@ -642,8 +632,7 @@ def load_facts(conn, case_ids: list[int], cfg: Config) -> dict[int, object]:
             by_case.setdefault(cid, []).append(_Ev(action, eff, data, actor))
         for cid in chunk:
             try:
-                out[cid] = clk.replay(by_case.get(cid, []), correction_period=cfg.rules.correction_period_workdays,
-                                      fee_pauses=cfg.rules.fee_pauses_answer_clock)
+                out[cid] = clk.replay(by_case.get(cid, []), **clk.rule_options(cfg.rules))
             except Exception as exc:  # noqa: BLE001 - one broken case must not stop the sweep
                 out[cid] = exc
     return out
@@ -863,7 +852,7 @@ def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
     escalated = tuple(who(x) for x in dict.fromkeys(list(ch.supervisors) + list(ch.legal_office))) \
         if escalates(w.level, ch.escalate_from) else ()
     base = w.clock.split(":", 1)[0]
-    label = clk.CLOCK_LABELS.get(base, w.clock)
+    label = CLOCK_LABELS.get(base, w.clock)
     if base == "consultation":
         from ..store.tables import Consultation
 
