@@ -42,17 +42,11 @@ def _build_app():
 
 
 def _optional_groups(app) -> None:
-    """Command groups contributed by other modules; each registers itself if present."""
+    """The other command groups; each module registers its own commands."""
     import importlib
 
     for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup", "demo"):
-        try:
-            mod = importlib.import_module(f"{__package__}.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith(f"commands.{name}"):
-                continue
-            raise
-        mod.register(app)
+        importlib.import_module(f"{__package__}.commands.{name}").register(app)
 
 
 _APP = None

@@ -12,9 +12,9 @@ CLI) with a realistic, consistent agency: one applicant per case, historical cas
 2024-01-02 .. 2026-09-30 and answered through register, accept, propose, decide, approve,
 deliver (some withdrawn), open ones received in the last quarter (registered or accepted, many
 of them overdue on the as-of day 2026-12-31). Every case has its history events with a valid
-hash chain (engine/history.py canonical_json + event_hash, per event), the cached state and
-clock columns computed by the engine's own replay, clock and cache code (engine/clocks.py,
-engine/cases.py _refresh_cache), its letters (receipt, reply, service receipt) numbered
+hash chain (engine/cases/history.py canonical_json + event_hash, per event), the cached state and
+clock columns computed by the engine's own replay, clock and cache code (engine/cases/clocks.py,
+engine/cases/steps.py refresh_cache), its letters (receipt, reply, service receipt) numbered
 gap-free with the counters to match: `audit verify` finds nothing broken.
 
 Generation: the cases are cut into chunks that --workers processes build (events hashed,
@@ -31,10 +31,10 @@ there: `audit verify` at 1M runs once):
 
   list --overdue   engine/api.py list_cases(overdue=True)      ogi case list --overdue
   list             engine/api.py list_cases()                   ogi case list (open cases, first 200)
-  sweep (cold)     engine/warnings.py sweep(as_of), outbox emptied first: every warning written
+  sweep (cold)     engine/notify/outbox.py sweep(as_of), outbox emptied first: every warning written
   sweep            the same again: everything already in the outbox   ogi warnings sweep
-  annual report    engine/annual_report.py annual(year=2026)    ogi report annual
-  audit verify     engine/audit.py verify()                     ogi audit verify
+  annual report    engine/legal/annual_report.py annual(year=2026)    ogi report annual
+  audit verify     engine/legal/audit.py verify()                  ogi audit verify
 
 Figures are ratios measured in this run, in CPU time (SQLite runs in-process; on a shared,
 busy machine CPU time is steadier than wall time; on PostgreSQL the server's share is not
@@ -183,10 +183,10 @@ def make_chunk(task: tuple) -> tuple:
     numbers them in insert order) and letters name their event by its index in this chunk and
     have no number yet (the main process numbers them in order, gap-free)."""
     from ogi.engine.cases import clocks as clk
-    from ogi.engine.cases.steps import _refresh_cache
+    from ogi.engine.cases.steps import refresh_cache
     from ogi.engine.cases.history import GENESIS, canonical_json, event_hash
     from ogi.engine.cases.numbering import family_of, kinds_for
-    from ogi.engine.legal.repeated import normalise  # applicant.name_key
+    from ogi.engine.store.keys import normalise  # applicant.name_key
     from ogi.states.machine import Trigger
 
     if not _W:
@@ -232,7 +232,7 @@ def make_chunk(task: tuple) -> tuple:
             if key is not None:
                 memo[key] = clocks
         cached = SimpleNamespace()
-        _refresh_cache(cached, facts, clocks)
+        refresh_cache(cached, facts, clocks)
         c = {"id": cid, "number": number, "applicant_id": cid, "channel": "in_person", "submitted_on": day,
              "received_on": day, "description": desc, "requested_form": "纸质", "clerk": clerk,
              "created_at": _when(day, rng), "version": len(steps) + 1, **vars(cached)}
@@ -578,7 +578,7 @@ def operations(progress_from: int) -> dict:
         "list": lambda ag: api.list_cases("li", as_of=AS_OF),
     }
     try:
-        from ogi.engine.notify.warnings import sweep
+        from ogi.engine.notify.outbox import sweep
 
         ops["sweep (cold)"] = lambda ag: sweep(AS_OF)  # on an emptied outbox: every warning written
         ops["sweep"] = lambda ag: sweep(AS_OF)         # again: everything already there

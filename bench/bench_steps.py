@@ -155,7 +155,7 @@ RAW_SCHEMA = [
 ]
 
 
-SQLITE_SYNC = ["FULL"]  # ogi's setting (engine/db.py); --sqlite-sync changes both sides
+SQLITE_SYNC = ["FULL"]  # ogi's setting (engine/store/db.py); --sqlite-sync changes both sides
 
 
 class RawSqlite:

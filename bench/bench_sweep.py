@@ -178,7 +178,8 @@ def main() -> None:
 def run(url: str, args) -> None:
     from ogi.engine.store.calendar_store import load_calendar
     from ogi.engine.store.db import read_session
-    from ogi.engine.notify.warnings import candidate_horizon, channel_settings, sweep
+    from ogi.engine.notify.outbox import candidate_horizon, sweep
+    from ogi.engine.notify.settings import channel_settings
     from ogi.engine.config import load_config
 
     built = build(url, args.cases)

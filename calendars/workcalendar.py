@@ -17,24 +17,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
 
+from ..errors import CalendarHorizonError
 from .statutory import statutory_days_off
 from .yearfile import YearData
 
 PROVISIONAL_RANGE = (1990, 2099)
 _WEEKDAY_CN = "一二三四五六日"
-
-
-class CalendarHorizonError(LookupError):
-    """The computation needs a year whose State Council notice is not loaded."""
-
-    def __init__(self, missing_years: Iterable[int]):
-        self.missing_years = tuple(sorted(set(missing_years)))
-        years = "、".join(f"{y} 年" for y in self.missing_years)
-        super().__init__(
-            f"缺少 {years}的节假日安排数据，无法按工作日计算期限。"
-            f"请在国务院办公厅公布该年度节假日安排通知后，用“ogi calendar import 文件”导入；"
-            f"确需先行估算的，可加 --allow-provisional 得到标注为“暂定”的结果。"
-        )
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,8 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 
+from ..errors import YearFileError
 from .statutory import statutory_days_off
-
-
-class YearFileError(ValueError):
-    """A year file that must not be loaded; the message names the problem (Chinese)."""
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ def register(root: typer.Typer) -> None:
 
 @app.command("verify", help="重新核验每个案件的哈希链和每份文书文件的 SHA-256，指出每个案件第一处断裂；有断裂时退出码为 1。")
 def verify_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
-    from ..engine.legal.audit import verify
+    from ..engine import api
     from .common import progress_bar
 
     with progress_bar("核验办理记录", enabled=not json_) as update:
-        r = verify(as_, update)
+        r = api.audit_verify(as_, update)
     if json_:
         print_json(r)
     else:
@@ -53,9 +53,9 @@ def export_cmd(
     out: Annotated[Optional[str], typer.Option("--out", help="输出文件（csv/json 省略时输出到屏幕；pdf 默认存入 OGI_HOME/exports）")] = None,
     as_: AsOpt = None,
 ) -> None:
-    from ..engine.legal.audit import export
+    from ..engine import api
 
-    r = export(as_, case, format_, out)
+    r = api.audit_export(as_, case, format_, out)
     if "content" in r:
         typer.echo(r["content"], nl=False)
     else:
@@ -63,15 +63,13 @@ def export_cmd(
 
 
 def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> None:
-    from ..engine.legal.audit import history
+    from ..engine import api
 
-    r = history(as_, case)
+    r = api.case_history(as_, case)
     if json_:
         print_json(r)
         return
     from rich.table import Table
-
-    from ..engine.legal.audit import _fmt_change, _note
 
     c = console()
     c.print(f"[bold]案件 {r['number']}[/]（ID {r['id']}）　{r['state_label']}　"
@@ -80,9 +78,9 @@ def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> Non
     for col in ("#", "办理日期", "步骤", "办理人", "说明", "期限变化（办理前 → 办理后）", "记录时间"):
         t.add_column(col, overflow="fold")
     for e in r["entries"]:
-        note = _note(e) + (f"\n⚠ {e['problem']}" if e["problem"] else "")
+        note = api.history_note(e) + (f"\n⚠ {e['problem']}" if e["problem"] else "")
         t.add_row(str(e["seq"]), str(e["effective_on"] or "—"), e["label"], f"{e['actor_name']}", note,
-                  _fmt_change(e) or "—", e["recorded_at"][:16].replace("T", " "))
+                  api.history_change_text(e) or "—", e["recorded_at"][:16].replace("T", " "))
     c.print(t)
 
 
@@ -93,9 +91,9 @@ def review_cmd(
     body: Annotated[str, typer.Option("--body", help="复议机关或法院名称")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.legal.challenges import review
+    from ..engine import api
 
-    r = review(as_, case, kind, parse_date(filed, "提起日期"), body)
+    r = api.record_review(as_, case, kind, parse_date(filed, "提起日期"), body)
     _print_challenge(r, json_, f"已登记{r['challenge']['kind_label']}（编号 {r['challenge']['id']}）")
 
 
@@ -107,9 +105,9 @@ def review_result_cmd(
     reason: Annotated[str, typer.Option("--reason", help="说明（如决定书文号）")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.legal.challenges import review_result
+    from ..engine import api
 
-    r = review_result(as_, case, challenge, result, parse_date(date, "结果日期"), reason)
+    r = api.record_review_result(as_, case, challenge, result, parse_date(date, "结果日期"), reason)
     _print_challenge(r, json_, f"已登记结果：{r['challenge']['result_label']}")
 
 

@@ -1,5 +1,5 @@
 """`ogi backup`, `ogi restore` (system administrator): a verified copy of the database, and a
-restore that checks the file before it replaces anything (engine/backup.py)."""
+restore that checks the file before it replaces anything (engine/store/backup.py)."""
 from __future__ import annotations
 
 from typing import Annotated, Optional
@@ -24,9 +24,9 @@ def backup_cmd(
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.store.backup import backup
+    from ..engine import api
 
-    r = backup(as_, out)
+    r = api.backup(as_, out)
     if json_:
         print_json(r)
     elif r["ran"]:
@@ -44,9 +44,9 @@ def restore_cmd(
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.store.backup import restore
+    from ..engine import api
 
-    r = restore(as_, file, yes)
+    r = api.restore(as_, file, yes)
     if json_:
         print_json(r)
     elif r["backend"] == "postgresql":

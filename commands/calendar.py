@@ -15,10 +15,14 @@ ProvisionalOpt = Annotated[
 ]
 
 
-def _calendar():
-    from ..engine.store.calendar_store import load_calendar
+def _api():
+    from ..engine import api
 
-    return load_calendar()
+    return api
+
+
+def _calendar():
+    return _api().load_calendar()
 
 
 @app.command("add", help="起算日之后第 N 个工作日（起算日不计入，民法典第二百零一条）。")
@@ -62,12 +66,6 @@ def _console():
     return c
 
 
-def _store():
-    from ..engine.store import calendar_store
-
-    return calendar_store
-
-
 def _md(d) -> str:
     return f"{d.month}月{d.day}日"
 
@@ -86,7 +84,7 @@ def show_cmd(
     json_: JsonOpt = False,
     allow_provisional: ProvisionalOpt = False,
 ) -> None:
-    view = _store().year_overview(year, allow_provisional=allow_provisional)
+    view = _api().calendar_year(year, allow_provisional=allow_provisional)
     if json_:
         print_json(view)
         return
@@ -184,7 +182,7 @@ def explain_cmd(
     allow_provisional: ProvisionalOpt = False,
 ) -> None:
     start = parse_date(date, "起算日")
-    r = _store().explain_period(start, workdays, allow_provisional=allow_provisional)
+    r = _api().explain_period(start, workdays, allow_provisional=allow_provisional)
     if json_:
         print_json(r)
         return
@@ -221,7 +219,7 @@ def explain_cmd(
 
 @app.command("years", help="列出已载入的年度节假日安排、所依据的通知、来源（随软件提供或本机关导入）及可计算范围。")
 def years_cmd(json_: JsonOpt = False) -> None:
-    r = _store().list_years()
+    r = _api().calendar_years()
     if json_:
         print_json(r)
         return
@@ -255,8 +253,7 @@ MAX_YEAR_FILE_BYTES = 1_000_000
 def _read_year_file(path: str) -> str:
     from pathlib import Path
 
-    from ..calendars import YearFileError
-    from ..errors import InputError
+    from ..errors import InputError, YearFileError
 
     p = Path(path)
     try:
@@ -285,7 +282,7 @@ def import_cmd(
     json_: JsonOpt = False,
 ) -> None:
     text = _read_year_file(file)
-    r = _store().import_file(as_, text, replace, expected_year=_year_in_name(file))
+    r = _api().import_calendar_year(as_, text, replace, expected_year=_year_in_name(file))
     if json_:
         print_json(r)
         return

@@ -58,16 +58,11 @@ def register_cmd(
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.cases.steps import Registration
-
-    if contact and not phone and not address:
-        phone = contact if any(ch.isdigit() for ch in contact) and len(contact) <= 20 else ""
-        address = "" if phone else contact
-    reg = Registration(
+    reg = _api().Registration(
         applicant=applicant, applicant_type=applicant_type, channel=channel,
         received=parse_date(received, "收到日期"), description=description,
         confirmed=optional_date(confirmed, "确认日期"), requested_form=requested_form, id_number=id_number,
-        phone=phone, email=email, address=address, electronic_consent=electronic_consent, clerk=clerk,
+        phone=phone, email=email, address=address, contact=contact, electronic_consent=electronic_consent, clerk=clerk,
     )
     result = _api().register_case(as_, reg)
     _emit(result, json_, f"已登记：案件 {result['number']}（ID {result['id']}）")
@@ -124,8 +119,8 @@ def consultation_reply_cmd(
     consultation: Annotated[Optional[int], typer.Option("--consultation", help="征求意见编号（本案只有一份未办结时可省略）")] = None,
     reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    cid = consultation if consultation is not None else _only_open_consultation(case, as_)
-    _step(case, Trigger.CONSULTATION_REPLY, date, as_, json_, {"consultation_id": cid, "opinion": opinion}, reason)
+    # Without --consultation the engine takes the case's only open consultation.
+    _step(case, Trigger.CONSULTATION_REPLY, date, as_, json_, {"consultation_id": consultation, "opinion": opinion}, reason)
 
 
 @app.command("consultation-lapsed", help="征求意见逾期未答复（第三方：由机关决定；其他机关：视为同意）。")
@@ -134,36 +129,20 @@ def consultation_lapsed_cmd(
     consultation: Annotated[Optional[int], typer.Option("--consultation", help="征求意见编号")] = None,
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    cid = consultation if consultation is not None else _only_open_consultation(case, as_)
-    _step(case, Trigger.CONSULTATION_LAPSE, date, as_, json_, {"consultation_id": cid})
-
-
-def _only_open_consultation(ref: str, as_: str | None) -> int | None:
-    shown = _api().show(as_, ref, with_history=False)
-    open_ = [c["id"] for c in shown["consultations"] if not c["replied_on"] and not c["lapsed_on"]]
-    if len(open_) == 1:
-        return open_[0]
-    from ..errors import InputError
-
-    if not open_:
-        raise InputError(f"案件 {shown['number']} 没有未办结的征求意见")
-    raise InputError(f"案件 {shown['number']} 有多份未办结的征求意见（编号 {', '.join(map(str, open_))}），请用 --consultation 指明")
+    _step(case, Trigger.CONSULTATION_LAPSE, date, as_, json_, {"consultation_id": consultation})
 
 
 @app.command("fee-notice", help="发出收费通知（条例第四十二条、国办函〔2020〕109号）。")
 def fee_notice_cmd(
     case: CaseArg,
     basis: Annotated[str, typer.Option("--basis", help="per_application 按件 / per_page 按量")],
-    quantity: Annotated[int, typer.Option("--quantity", help="按件：申请人本月第几件申请；按量：页数", min=1, max=1_000_000)],
+    quantity: Annotated[Optional[int], typer.Option("--quantity", help="按量：页数（按件计收时由系统统计申请人本月申请件数，不填）", min=1, max=1_000_000)] = None,
     served: Annotated[Optional[str], typer.Option("--served", help="申请人收到收费通知之日")] = None,
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.cases.fees import fee_amount
-
-    amount, standard = fee_amount(basis, quantity)
+    # The amount is the engine's (国办函〔2020〕109号), computed inside the step.
     _step(case, Trigger.FEE_NOTICE, date, as_, json_,
-          {"basis": basis, "quantity": quantity, "amount": amount, "standard": standard,
-           "served_on": optional_date(served, "收到日期")})
+          {"basis": basis, "quantity": quantity, "served_on": optional_date(served, "收到日期")})
 
 
 @app.command("fee-paid", help="登记申请人已缴费。")
@@ -279,7 +258,7 @@ def list_cmd(
     overdue: Annotated[bool, typer.Option("--overdue", help="只看已逾期")] = False,
     all_: Annotated[bool, typer.Option("--all", help="包括已办结的案件")] = False,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="以该日为“今天”")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 200,
+    limit: Annotated[int, typer.Option("--limit", help="最多列出多少件", min=1, max=100000)] = 200,
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     result = _api().list_cases(as_, state=state, clerk=clerk, due_within=due_within, overdue=overdue,

@@ -22,12 +22,12 @@ def check_cmd(
     as_: Annotated[Optional[str], typer.Option("--as", help="用户名（默认取环境变量 OGI_USER）")] = None,
     json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    from ..engine.legal.check import run
+    from ..engine import api
     from ..errors import InputError
 
     if case is not None and all_:
         raise InputError("请指定一个案件，或使用 --all 检查全部案件，二者不能同时使用")
-    r = run(as_, case, optional_date(as_of, "日期"))
+    r = api.compliance_check(as_, case, optional_date(as_of, "日期"))
     if json_:
         print_json(r)
     else:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sys
 from typing import Any
@@ -40,16 +39,10 @@ def optional_date(text: str | None, what: str = "日期") -> dt.date | None:
     return None if text is None else parse_date(text, what)
 
 
-def _default(o: Any) -> Any:
-    if isinstance(o, (dt.date, dt.datetime)):
-        return o.isoformat()
-    if hasattr(o, "to_json"):
-        return o.to_json()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
 def dump_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+    from ..engine import api
+
+    return api.dump_json(data)
 
 
 def print_json(data: Any) -> None:

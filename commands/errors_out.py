@@ -31,11 +31,11 @@ def log_unexpected(exc: BaseException, argv: list[str] | None = None) -> str:
     import datetime as dt
     import traceback
 
-    from ..engine.config import home_dir
-    from ..engine.masking import mask_argv, mask_text
+    from ..engine import api
 
+    mask_argv, mask_text = api.mask_argv, api.mask_text
     try:
-        path = home_dir() / "ogi-error.log"
+        path = api.home_dir() / "ogi-error.log"
         path.parent.mkdir(parents=True, exist_ok=True)
         # 个人信息保护法第五十一条: ID and phone numbers never reach the log in clear
         line = " ".join(mask_argv(["ogi", *argv] if argv is not None else sys.argv))
@@ -49,27 +49,20 @@ def log_unexpected(exc: BaseException, argv: list[str] | None = None) -> str:
 
 def handle(exc: BaseException, argv: list[str]) -> int:
     """Report `exc` (anything but click's own errors) and return the exit code."""
-    from ..calendars import CalendarHorizonError, YearFileError
     from ..errors import OgiError
 
-    if isinstance(exc, OgiError):
+    if isinstance(exc, OgiError):  # calendar errors included (errors.py: one tree)
         report(exc.message, exc.code, argv, exc.details)
         return exc.exit_code
-    if isinstance(exc, CalendarHorizonError):
-        report(str(exc), "calendar_missing", argv, {"missing_years": list(exc.missing_years)})
-        return 1
-    if isinstance(exc, YearFileError):
-        report(str(exc), "bad_year_file", argv)
-        return 1
     if isinstance(exc, KeyboardInterrupt):
         sys.stderr.write("已中断，未完成的步骤没有保存。\n")
         return 130
     if not isinstance(exc, Exception):  # SystemExit and the like are not ours to report
         raise exc
     # the last line of defence: no traceback to a clerk
-    from ..engine.store.db import describe_storage_error
+    from ..engine import api
 
-    message = describe_storage_error(exc)
+    message = api.describe_storage_error(exc)
     if message:
         report(message, "storage", argv)
         return 1

@@ -17,19 +17,10 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="letter", help="文书：生成、列出、核验（PDF，GB/T 9704-2012 版式）。")
 
 
-def _letters_of(ref: str, as_: str | None):
-    from sqlmodel import select
+def _api():
+    from ..engine import api
 
-    from ..engine.cases.steps import load_case
-    from ..engine.config import load_config
-    from ..engine.store.db import read_session
-    from ..engine.identity import resolve_actor
-    from ..engine.store.tables import Letter
-
-    resolve_actor(load_config(), as_)
-    with read_session() as s:
-        case = load_case(s, ref)
-        return case, list(s.exec(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)))
+    return api
 
 
 @app.command("render", help="生成（或重新生成）案件的文书。KIND：receipt、correction-notice、reply 等，也可用中文名称。"
@@ -44,40 +35,15 @@ def render_cmd(
     out: Annotated[Optional[Path], typer.Option("--out", help="另存一份到该目录")] = None,
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    from ..engine.config import load_config
-    from ..errors import InputError, LetterError, NotFound
-    from ..engine.identity import require_role, resolve_actor
-    from ..engine.cases.documents import render_letter
-    from ..letters import resolve_kind
-
-    if pending and all_:
-        raise InputError("--pending 与 --all 只能选用一个")
-    if case is None and not (pending or all_):
-        raise InputError("请指定案件 ID 或编号；要生成所有案件的文书，请使用 --pending（待生成的）或 --all（全部）")
-    if (pending or all_) and kind is not None:
-        raise InputError("--pending / --all 不能与文书种类同时使用")
-    # Rendering records the file's hash in the case history: a write, for clerks (and admins retrying).
-    require_role(resolve_actor(load_config(), as_), "clerk", "admin", what="生成文书")
+    api = _api()
+    api.check_render_request(case, kind, pending, all_)
     if pending or all_:
         _render_batch(case, pending, workers, out, as_, json_)
         return
-    c, letters = _letters_of(case, as_)
-    wanted = resolve_kind(kind).value if kind else None
-    chosen = [l for l in letters if wanted is None or l.kind == wanted]
-    if not chosen:
-        raise NotFound(f"案件 {c.number} 没有“{kind}”文书：该文书只在相应步骤办理后产生（ogi letter list {c.number} 查看已有文书）")
-    results = []
-    for l in chosen:
-        try:
-            r = render_letter(l.id)
-        except LetterError as exc:
-            from ..engine.cases.documents import _mark_failed
-
-            _mark_failed(l.id, exc.message)
-            raise
+    results = api.render_case_letters(as_, case, kind)
+    for r in results:
         if out:
             _copy(r, out)
-        results.append(r)
     if json_:
         print_json(results[0] if len(results) == 1 else results)
     else:
@@ -103,22 +69,15 @@ def _render_batch(case: str | None, pending: bool, workers: int | None, out: Pat
                   json_: bool) -> None:
     """--pending / --all: the letters of every case (or of CASE), rendered by a pool of worker
     processes when there are enough of them; one line per letter rendered or failed, a summary."""
-    from ..engine.cases.documents import letter_ids, render_letters
-    from ..letters.batch import worker_count
     from .common import progress_bar
 
-    case_id = _letters_of(case, as_)[0].id if case is not None else None
-    ids = letter_ids(case_id, pending=pending)
-    procs = worker_count(len(ids), workers)
     with progress_bar("生成文书", enabled=not json_) as update:
-        results = render_letters(ids, workers=workers, progress=update)
+        summary = _api().render_batch(as_, case, pending=pending, workers=workers, progress=update)
+    results = summary.pop("letters")
     failed = [r for r in results if "error" in r]
     for r in results:
         if out and "error" not in r:
             _copy(r, out)
-    summary = {"total": len(results), "rendered": sum(1 for r in results if r.get("unchanged") is False),
-               "unchanged": sum(1 for r in results if r.get("unchanged") is True), "failed": len(failed),
-               "workers": procs or 1}
     if json_:
         print_json({**summary, "letters": results})
     else:
@@ -140,12 +99,7 @@ def _render_batch(case: str | None, pending: bool, workers: int | None, out: Pat
 
 @app.command("list", help="列出案件的文书及其状态。")
 def list_cmd(case: Annotated[str, typer.Argument(help="案件 ID 或编号")], as_: AsOpt = None, json_: JsonOpt = False) -> None:
-    from ..letters import LetterKind
-
-    c, letters = _letters_of(case, as_)
-    rows = [{"id": l.id, "kind": l.kind, "title": LetterKind(l.kind).title, "number": l.number, "issued_on": l.issued_on,
-             "status": l.status, "version": l.rendered_version, "path": l.path, "sha256": l.sha256,
-             "error": l.last_error or None} for l in letters]
+    rows = _api().list_letters(as_, case)
     if json_:
         print_json(rows)
         return
@@ -155,9 +109,7 @@ def list_cmd(case: Annotated[str, typer.Argument(help="案件 ID 或编号")], a
 
 @app.command("verify", help="核验 PDF 文件是否为某案件办理记录中登记的那一份（按 SHA-256）。")
 def verify_cmd(file: Annotated[Path, typer.Argument(help="PDF 文件")], json_: JsonOpt = False) -> None:
-    from ..engine.cases.documents import verify_file
-
-    r = verify_file(file)
+    r = _api().verify_letter_file(file)
     if json_:
         print_json(r)
     elif r["ok"]:

@@ -16,10 +16,14 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="report", help="统计报告：政府信息公开工作年度报告（表三、表四）、重复申请、办理看板。")
 
 
-def _default_path(name: str) -> str:
-    from ..engine.config import home_dir
+def _api():
+    from ..engine import api
 
-    return str(home_dir() / "exports" / name)
+    return api
+
+
+def _default_path(name: str) -> str:
+    return str(_api().export_path(name))
 
 
 @app.command("annual", help="年度报告统计表（国办公开办函〔2021〕30号）：表三 收到和处理申请情况、表四 行政复议和行政诉讼情况，"
@@ -32,13 +36,13 @@ def annual_cmd(
     pdf: Annotated[bool, typer.Option("--pdf", help="PDF（官方表格样式）")] = False,
     out: OutOpt = None, as_: AsOpt = None,
 ) -> None:
-    from ..engine.legal import annual_report as ar
-    from ..errors import InputError
-    from ..letters.pdf import write_output
+    from ..errors import InputError, ReportImbalance
 
+    api = _api()
+    write_output = api.write_output
     if sum([json_, csv_, html, pdf]) > 1:
         raise InputError("--json、--csv、--html、--pdf 只能选一个")
-    r = ar.annual(as_, year)
+    r = api.annual_report(as_, year)
     if json_:
         text = dump_json(r) + "\n"
         if out:
@@ -48,13 +52,13 @@ def annual_cmd(
         if not r["balanced"]:
             from .common import err_console
 
-            err_console().print(f"[red]{ar.imbalance_message(r)}[/]")
+            err_console().print(f"[red]{api.annual_imbalance_message(r)}[/]")
             raise typer.Exit(1)
         return
     if not r["balanced"]:
-        raise ar.ReportImbalance(ar.imbalance_message(r), details={"balance": r["balance"], "problems": r["problems"]})
+        raise ReportImbalance(api.annual_imbalance_message(r), details={"balance": r["balance"], "problems": r["problems"]})
     if csv_ or html:
-        text = ar.to_csv(r) if csv_ else ar.to_html(r, r["agency"])
+        text = api.annual_report_text(r, "csv" if csv_ else "html")
         if out:
             data = ("\ufeff" + text) if csv_ else text  # BOM: spreadsheets then read the CSV as UTF-8
             print(f"已写出：{write_output(data, out)}")
@@ -62,9 +66,7 @@ def annual_cmd(
             typer.echo(text, nl=False)
         return
     if pdf:
-        from ..letters.pdf import html_to_pdf
-
-        path = write_output(html_to_pdf(ar.to_html(r, r["agency"])), out or _default_path(f"年度报告-{year}.pdf"))
+        path = write_output(api.html_to_pdf(api.annual_report_text(r, "html")), out or _default_path(f"年度报告-{year}.pdf"))
         print(f"已写出：{path}")
         return
     _print_annual(r)
@@ -117,9 +119,7 @@ def repeated_cmd(
     as_: AsOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    from ..engine.legal.repeated import report
-
-    r = report(as_, min_applicants=min_applicants, since=optional_date(since, "起始日期"),
+    r = _api().repeated_requests(as_, min_applicants=min_applicants, since=optional_date(since, "起始日期"),
                until=optional_date(until, "截止日期"))
     if json_:
         print_json(r)
@@ -146,11 +146,9 @@ def dashboard_cmd(
     as_: AsOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="同时以 JSON 输出统计数据")] = False,
 ) -> None:
-    from ..engine.legal.dashboard import build
-    from ..letters.pdf import write_output
-
-    data, html = build(as_, optional_date(as_of, "截至日期"))
-    path = write_output(html, out or _default_path(f"看板-{data['as_of']}.html"))
+    api = _api()
+    data, html = api.dashboard(as_, optional_date(as_of, "截至日期"))
+    path = api.write_output(html, out or _default_path(f"看板-{data['as_of']}.html"))
     if json_:
         print_json({**data, "path": str(path)})
     else:

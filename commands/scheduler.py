@@ -14,16 +14,16 @@ def register(app_: typer.Typer) -> None:
 
 
 def _out(line: str) -> None:
-    from ..engine.cases.history import now_shanghai
+    from ..engine import api
 
-    sys.stdout.write(f"{now_shanghai().isoformat()} {line}\n")
+    sys.stdout.write(f"{api.now().isoformat()} {line}\n")
     sys.stdout.flush()
 
 
 def _err(line: str) -> None:
-    from ..engine.cases.history import now_shanghai
+    from ..engine import api
 
-    sys.stderr.write(f"{now_shanghai().isoformat()} 错误：{line}\n")
+    sys.stderr.write(f"{api.now().isoformat()} 错误：{line}\n")
     sys.stderr.flush()
 
 
@@ -35,15 +35,13 @@ def run_cmd(
     once: Annotated[bool, typer.Option("--once", help="取得单实例锁后只运行一轮即退出（适合 cron）")] = False,
     json_: Annotated[bool, typer.Option("--json", help="与 --once 合用：以 JSON 输出本轮的扫描与发送结果")] = False,
 ) -> None:
-    from ..engine.config import load_config
-    from ..engine.notify.scheduler import run_daemon
-    from ..engine.notify.warnings import channel_settings
+    from ..engine import api
 
-    ch = channel_settings(load_config())  # refuse a broken config before starting
+    ch = api.warning_settings(api.load_config())  # refuse a broken config before starting
     from .common import print_json
 
     quiet = json_ and once
-    code = run_daemon(interval_minutes=interval or ch.interval_minutes, max_runtime=max_runtime, once=once,
+    code = api.run_scheduler(interval_minutes=interval or ch.interval_minutes, max_runtime=max_runtime, once=once,
                       log=(lambda _line: None) if quiet else _out, err=_err,
                       on_result=print_json if quiet else None)
     if code:

@@ -17,17 +17,14 @@ def diagram_cmd(
     format_: Annotated[str, typer.Option("--format", help="mermaid / svg / png（dot：Graphviz 源文件）")] = "mermaid",
     out: Annotated[Optional[str], typer.Option("--out", help="输出文件（mermaid/svg 省略时输出到屏幕；png 默认存入 OGI_HOME/exports）")] = None,
 ) -> None:
-    from ..engine.legal.diagram import render
-    from ..letters.pdf import write_output
+    from ..engine import api
 
-    data = render(format_)
+    data = api.state_diagram(format_)
     if isinstance(data, bytes):
         if out is None:
-            from ..engine.config import home_dir
-
-            out = str(home_dir() / "exports" / "办理流程图.png")
-        print(f"已生成流程图：{write_output(data, out)}")
+            out = str(api.export_path("办理流程图.png"))
+        print(f"已生成流程图：{api.write_output(data, out)}")
     elif out:
-        print(f"已生成流程图：{write_output(data, out)}")
+        print(f"已生成流程图：{api.write_output(data, out)}")
     else:
         typer.echo(data, nl=False)

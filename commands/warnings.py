@@ -19,16 +19,16 @@ def register(app_: typer.Typer) -> None:
 
 
 def _today(as_of: str | None) -> dt.date:
-    from ..engine.identity import today
+    from ..engine import api
 
-    return optional_date(as_of, "日期") or today()
+    return optional_date(as_of, "日期") or api.today()
 
 
 @app.command("sweep", help="扫描所有进行中的期限，把到期前5、3、1个工作日、当日到期和已逾期的提醒写入发件箱（重复运行不会重复提醒）。")
 def sweep_cmd(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
-    from ..engine.notify.warnings import sweep
+    from ..engine import api
 
-    r = sweep(_today(as_of))
+    r = api.sweep_warnings(_today(as_of))
     if json_:
         print_json(r)
         return
@@ -52,7 +52,7 @@ def send_cmd(
     now: Annotated[Optional[str], typer.Option("--now", hidden=True, help="以该时刻为当前时间（ISO 8601，测试用）")] = None,
 ) -> None:
     from ..errors import InputError
-    from ..engine.notify.warnings import send_round
+    from ..engine import api
 
     when = None
     if now:
@@ -60,7 +60,7 @@ def send_cmd(
             when = dt.datetime.fromisoformat(now)
         except ValueError:
             raise InputError(f"时刻“{now}”无法识别，请写作 2026-10-26T09:00") from None
-    r = send_round(when)
+    r = api.send_warnings(when)
     ok = not r["failed"]
     if json_:
         print_json({"ok": ok, **r})
@@ -87,9 +87,9 @@ def list_cmd(
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="最多显示条数")] = 200,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.notify.warnings import list_warnings
+    from ..engine import api
 
-    rows = list_warnings(status=status, case=case, limit=limit)
+    rows = api.list_warnings(status=status, case=case, limit=limit)
     if json_:
         print_json(rows)
         return
@@ -111,15 +111,15 @@ def digest_cmd(
     send: Annotated[bool, typer.Option("--send", help="通过邮件/机器人发给各经办人")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    from ..engine.notify.warnings import compose_digest, digest, send_digest
+    from ..engine import api
 
-    r = digest(_today(as_of), clerk=clerk)
-    sent = send_digest(r) if send else None
+    r = api.warning_digest(_today(as_of), clerk=clerk)
+    sent = api.send_digest(r) if send else None
     if json_:
         print_json({**r, **({"sent": sent} if sent is not None else {})})
     else:
         for entry in r["clerks"]:
-            print(compose_digest(entry, r["as_of"]).text)
+            print(api.compose_digest(entry, r["as_of"]).text)
             print()
         if not r["clerks"]:
             print("没有在办案件。")

@@ -1,46 +1,133 @@
-"""The engine's front door: one function per CLI command, one transaction each.
+"""The engine's front door: the only module of engine/ that the CLI (commands/, cli_fast.py) imports.
 
-Results are plain dicts ready for `--json`; the CLI only parses and prints.
+Case work is defined here: each call loads the configuration, resolves who acts, runs one
+transaction and returns plain dicts ready for `--json`; the letters a step made due are rendered
+after the commit (after_commit). Every other door is a name in DOORS, pointing into the room
+that owns it; it is imported on first use, so that `ogi case show` starts without SQLAlchemy,
+WeasyPrint or Typer.
+
+    CLI (commands/) -> api -> engine/cases (steps, clocks, summary, documents)
+                           -> engine/store (tables, rows, db, backup, calendar storage)
+                           -> engine/notify (settings, policy, outbox, delivery, digest, scheduler)
+                           -> engine/legal (audit, check, reports, challenges, diagram)
 """
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 from typing import Any
 
-from sqlmodel import select
+from ..states.machine import TRIGGER_LABELS, Trigger
 
-from ..states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
-from .cases import clocks as clk
-from .store import rows
-from .store.calendar_store import load_calendar
-from .cases.steps import Registration, facts_of, load_case, register, run_step
-from .config import load_config
-from .store.db import read_session, write_db
-from .identity import resolve_actor, today
-from .store.tables import Applicant, Case
-from .cases.summary import case_summary, show_on
+# name -> "module:attribute" (modules relative to ogi.engine)
+DOORS = {
+    # case work (engine/cases)
+    "Registration": "cases.steps:Registration",
+    "list_letters": "cases.letter_desk:list_letters",
+    "render_case_letters": "cases.letter_desk:render_case_letters",
+    "render_batch": "cases.letter_desk:render_batch",
+    "check_render_request": "cases.letter_desk:check_render_request",
+    "verify_letter_file": "cases.documents:verify_file",
+    # the instance (configuration, schema, backups) and its calendar (engine/store)
+    "init_instance": "instance:init_instance",
+    "list_users": "instance:list_users",
+    "home_dir": "config:home_dir",
+    "load_config": "config:load_config",
+    "today": "identity:today",
+    "now": "identity:now_shanghai",
+    "backup": "store.backup:backup",
+    "restore": "store.backup:restore",
+    "describe_storage_error": "store.db:describe_storage_error",
+    "sqlite_file": "store.db:existing_sqlite_file",
+    "load_calendar": "store.calendar_store:load_calendar",
+    "calendar_year": "store.calendar_store:year_overview",
+    "calendar_years": "store.calendar_store:list_years",
+    "explain_period": "store.calendar_store:explain_period",
+    "import_calendar_year": "store.calendar_store:import_file",
+    "dump_json": "output:dump_json",
+    "mask_argv": "masking:mask_argv",
+    "mask_text": "masking:mask_text",
+    # deadline warnings (engine/notify)
+    "warning_settings": "notify.settings:channel_settings",
+    "sweep_warnings": "notify.outbox:sweep",
+    "send_warnings": "notify.delivery:send_round",
+    "list_warnings": "notify.outbox:list_warnings",
+    "warning_digest": "notify.digest:digest",
+    "compose_digest": "notify.digest:compose_digest",
+    "send_digest": "notify.digest:send_digest",
+    "run_scheduler": "notify.scheduler:run_daemon",
+    # the legal office (engine/legal)
+    "audit_verify": "legal.audit:verify",
+    "audit_export": "legal.dossier:export",
+    "case_history": "legal.dossier:history",
+    "history_change_text": "legal.dossier:change_text",
+    "history_note": "legal.dossier:event_note",
+    "record_review": "legal.challenges:review",
+    "record_review_result": "legal.challenges:review_result",
+    "compliance_check": "legal.check:run",
+    "annual_report": "legal.annual_report:annual",
+    "annual_report_text": "legal.annual_report:as_text",
+    "annual_imbalance_message": "legal.annual_report:imbalance_message",
+    "repeated_requests": "legal.repeated:report",
+    "dashboard": "legal.dashboard:build",
+    "state_diagram": "legal.diagram:render",
+    "html_to_pdf": "..letters.pdf:html_to_pdf",
+    "write_output": "..letters.pdf:write_output",
+    "export_path": "config:export_path",
+}
 
+
+def __getattr__(name: str):
+    target = DOORS.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = target.split(":")
+    value = getattr(import_module(("." if not module.startswith(".") else "") + module, __package__), attr)
+    globals()[name] = value  # resolved once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *DOORS])
+
+
+# --------------------------------------------------------------------------- case work
 
 def _context(login: str | None):
+    from .config import load_config
+    from .identity import resolve_actor
+
     cfg = load_config()
     return cfg, resolve_actor(cfg, login)
 
 
-def register_case(login: str | None, reg: Registration) -> dict:
+def register_case(login: str | None, reg) -> dict:
+    """条例第二十九条、第三十一条: register an application (a `Registration`)."""
+    from .cases.steps import register
+    from .cases.summary import case_summary
+    from .legal.repeated import repeat_warnings
+    from .store.calendar_store import load_calendar
+    from .store.db import write_db
+
     cfg, actor = _context(login)
     with write_db() as db:
         cal = load_calendar(db)
         case = register(db, cfg, cal, actor, reg)
         out = case_summary(db, case, cal, actor, cfg=cfg)
-        from .legal.repeated import repeat_warnings  # 条例第三十六条第（六）项: tell the clerk at once
-
-        out["warnings"] = repeat_warnings(db, case)
+        out["warnings"] = repeat_warnings(db, case)  # 条例第三十六条第（六）项: tell the clerk at once
     out["letters_rendered"] = after_commit(case.id)
     return out
 
 
 def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | None,
          params: dict[str, Any] | None = None, reason: str = "") -> dict:
+    """One step of a case (states/machine.py Trigger) in one transaction, then its letters."""
+    from .cases.steps import run_step
+    from .cases.summary import case_summary
+    from .identity import today
+    from .store.calendar_store import load_calendar
+    from .store.db import write_db
+
     cfg, actor = _context(login)
     now = today()
     with write_db() as db:
@@ -55,27 +142,51 @@ def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | 
 
 def after_commit(case_id: int) -> list[dict]:
     """Side effects follow the commit: render the letters the step made due (retried later if it fails)."""
-    try:
-        from .cases.documents import render_pending
-    except ImportError:
-        return []
+    from .cases.documents import render_pending
+    from .store.db import describe_storage_error
+
     try:
         return render_pending(case_id)
     except Exception as exc:  # noqa: BLE001 - the step is committed: never report it as failed
-        from .store.db import describe_storage_error
-
         msg = describe_storage_error(exc) or f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         return [{"letter_id": None, "kind": "本步骤的文书", "number": "",
                  "error": f"{msg}；步骤已保存，请稍后用“ogi letter render”重新生成"}]
 
 
 def show(login: str | None, ref: str, *, with_history: bool = True) -> dict:
+    """A case as the clerk sees it: state, clocks, consultations, letters, history."""
+    from .cases.summary import show_on
+    from .store import rows
+    from .store.db import read_session
+
     cfg, actor = _context(login)
     with read_session() as s:
         return show_on(rows.of_session(s), cfg, actor, ref, with_history=with_history)
 
 
+def show_sqlite_file(path: str, login: str | None, ref: str) -> dict:
+    """show() on a bare sqlite3 connection to an existing file: `ogi case show` without
+    SQLAlchemy (cli_fast.py); the same checks in the same order (configuration, user, database)."""
+    from .cases.summary import show_on
+    from .store.db import sqlite_read_connection
+    from .store.rows import Db
+
+    cfg, actor = _context(login)
+    conn = sqlite_read_connection(path)
+    try:
+        conn.execute("BEGIN")
+        return show_on(Db(conn, sqlite=True), cfg, actor, ref)
+    finally:
+        conn.close()  # ends the read transaction
+
+
 def explain(login: str | None, ref: str) -> dict:
+    """How every due date of a case was computed."""
+    from .cases import clocks as clk
+    from .cases.steps import facts_of, load_case
+    from .store.calendar_store import load_calendar
+    from .store.db import read_session
+
     cfg, actor = _context(login)
     with read_session() as s:
         cal = load_calendar(s)
@@ -89,39 +200,10 @@ def explain(login: str | None, ref: str) -> dict:
 def list_cases(login: str | None, *, state: str | None = None, clerk: str | None = None,
                due_within: int | None = None, overdue: bool = False, include_closed: bool = False,
                as_of: dt.date | None = None, limit: int = 200) -> dict:
-    cfg, actor = _context(login)
-    day = as_of or today()
-    with read_session() as s:
-        cal = load_calendar(s)
-        q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id)
-        if state:
-            if state not in CaseState._value2member_map_:
-                from ..errors import InputError
+    """Cases by their nearest due date (the cached, indexed `next_due`)."""
+    from .cases.listing import list_cases as _list
+    from .identity import today
 
-                raise InputError(f"状态“{state}”不存在；可选：{', '.join(s_.value for s_ in CaseState)}")
-            q = q.where(Case.state == state)
-        elif not include_closed:
-            q = q.where(Case.closed == False)  # noqa: E712
-        if clerk:
-            q = q.where(Case.clerk == clerk)
-        if overdue:
-            q = q.where(Case.next_due < day, Case.closed == False)  # noqa: E712
-        elif due_within is not None:
-            limit_day = cal.add(day, due_within, allow_provisional=True)
-            q = q.where(Case.next_due <= limit_day, Case.closed == False)  # noqa: E712
-        if overdue or due_within is not None:
-            # next_due is set on every row here: ordering by it alone (same order) lets the
-            # database walk ix_cases_open_due and stop at `limit` instead of sorting every match.
-            q = q.order_by(Case.next_due, Case.id).limit(limit)
-        else:
-            q = q.order_by(Case.next_due.is_(None), Case.next_due, Case.id).limit(limit)
-        found = []
-        for case, ap in s.exec(q).all():
-            left = cal.count(day, case.next_due, allow_provisional=True) if case.next_due else None
-            found.append({"id": case.id, "number": case.number, "applicant": ap.name, "state": case.state,
-                         "state_label": STATE_LABELS[CaseState(case.state)], "clerk": case.clerk,
-                         "received_on": case.received_on, "answer_due": case.answer_due,
-                         "next_due": case.next_due, "next_clock": case.next_clock,
-                         "workdays_left": left, "paused": case.clock_paused, "provisional": case.provisional,
-                         "outcome": case.outcome})
-        return {"as_of": day, "cases": found}
+    _context(login)
+    return _list(state=state, clerk=clerk, due_within=due_within, overdue=overdue,
+                 include_closed=include_closed, day=as_of or today(), limit=limit)

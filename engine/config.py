@@ -18,6 +18,11 @@ def home_dir() -> Path:
     return _home_dir(env("OGI_HOME"), env("XDG_DATA_HOME"), env("HOME"))
 
 
+def export_path(name: str) -> Path:
+    """Where reports, dossiers and pictures go when no --out is given."""
+    return home_dir() / "exports" / name
+
+
 @lru_cache(maxsize=8)
 def _home_dir(ogi_home: str | None, xdg: str | None, _home: str | None) -> Path:
     # Every use case asks (config, database): the answer is cached per environment, not per call.

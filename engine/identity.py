@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from ..states.vocabulary import ROLE_LABELS
 from .config import Config
 from ..errors import InputError, PermissionDenied
-from .cases.history import SHANGHAI
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,13 @@ def require_role(actor: Actor, *roles: str, what: str) -> None:
     if not actor.has(*roles):
         need = "或".join(ROLE_LABELS[r] for r in roles)
         raise PermissionDenied(f"用户 {actor.login} 没有{what}的权限（需要{need}角色）")
+
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST in China since 1991
+
+
+def now_shanghai() -> dt.datetime:
+    return dt.datetime.now(SHANGHAI).replace(microsecond=0)
 
 
 def today() -> dt.date:

@@ -3,7 +3,7 @@
 `produce` is the CPU-bound part of rendering a letter: HTML, layout, PDF (and the DOCX working
 copy). It touches no database and no file, so the engine can run it in worker processes (one per
 core) while it reads the next letters' contexts and records the finished ones itself, one
-transaction per letter (engine/letters_service.py). Workers are started with "spawn": a fresh
+transaction per letter (engine/cases/documents.py). Workers are started with "spawn": a fresh
 interpreter imports only this package (no SQLAlchemy, no open connections or threads copied by a
 fork), loads WeasyPrint and the fonts once, and renders letter after letter. The same context
 gives the same bytes in any process (tests/test_letters_pdf.py checks it across processes).
@@ -87,7 +87,8 @@ def _warm_up() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        from .render import _codepoints, to_pdf
+        from .pdf import _codepoints
+        from .render import to_pdf
 
         to_pdf('<!DOCTYPE html><html lang="zh-CN"><body><p>文书</p></body></html>')
         _codepoints()

@@ -219,29 +219,7 @@ def html_to_docx(html: str, *, title: str = "", author: str = "", created: dt.da
         previous = written[-1][0].role if written else None
         p = document.add_paragraph(style="Letter Body")
         _add_lines(p, block.lines)
-        fmt = p.paragraph_format
-        if block.role == "docnum":
-            fmt.alignment, fmt.first_line_indent, fmt.space_after = WD_ALIGN_PARAGRAPH.RIGHT, Pt(0), Pt(LINE_PT)
-        elif block.role == "addressee":
-            fmt.first_line_indent = Pt(0)
-        elif block.role == "attachment":  # 附件：1．… then the next items under the first
-            fmt.first_line_indent = Pt(0)
-            fmt.left_indent = Pt(BODY_PT * (5 if previous == "attachment" else 2))
-            if previous != "attachment":
-                fmt.space_before = Pt(LINE_PT)
-        elif block.role == "sign":
-            # as letter.css: a block four characters in from the right, its lines centred in it
-            widest = max(_em(b.text) for b in signs)
-            fmt.alignment, fmt.first_line_indent = WD_ALIGN_PARAGRAPH.RIGHT, Pt(0)
-            fmt.right_indent = Pt(BODY_PT * (4 + (widest - _em(block.text)) / 2))
-            fmt.keep_together = True
-            if previous != "sign":
-                fmt.space_before = Pt(LINE_PT)  # the seal's room
-        elif block.role == "cc":
-            fmt.first_line_indent, fmt.space_before = Pt(0), Pt(LINE_PT)
-            for run in p.runs:
-                run.font.size = Pt(NOTE_PT)
-            _borders(p, ("top", "bottom"))
+        _format_paragraph(p, block, previous, signs)
         written.append((block, p))
     # The 附件 lines, the signature and the notes never start a page: keep-with-next from the
     # closing formula on. Not on the body paragraph before it: a long paragraph so marked may
@@ -249,7 +227,41 @@ def html_to_docx(html: str, *, title: str = "", author: str = "", created: dt.da
     for (block, p), (after, _) in zip(written, written[1:]):
         if block.role in ("closing", "attachment", "sign") and after.role in ("attachment", "sign", "note"):
             p.paragraph_format.keep_with_next = True
+    _properties(document, title, author, created)
+    out = io.BytesIO()
+    document.save(out)
+    return _fixed_zip(out.getvalue())
 
+
+def _format_paragraph(p, block: Block, previous: str | None, signs: list[Block]) -> None:
+    """A body paragraph's layout by its role (`previous`: the role of the paragraph before it)."""
+    fmt = p.paragraph_format
+    if block.role == "docnum":
+        fmt.alignment, fmt.first_line_indent, fmt.space_after = WD_ALIGN_PARAGRAPH.RIGHT, Pt(0), Pt(LINE_PT)
+    elif block.role == "addressee":
+        fmt.first_line_indent = Pt(0)
+    elif block.role == "attachment":  # 附件：1．… then the next items under the first
+        fmt.first_line_indent = Pt(0)
+        fmt.left_indent = Pt(BODY_PT * (5 if previous == "attachment" else 2))
+        if previous != "attachment":
+            fmt.space_before = Pt(LINE_PT)
+    elif block.role == "sign":
+        # as letter.css: a block four characters in from the right, its lines centred in it
+        widest = max(_em(b.text) for b in signs)
+        fmt.alignment, fmt.first_line_indent = WD_ALIGN_PARAGRAPH.RIGHT, Pt(0)
+        fmt.right_indent = Pt(BODY_PT * (4 + (widest - _em(block.text)) / 2))
+        fmt.keep_together = True
+        if previous != "sign":
+            fmt.space_before = Pt(LINE_PT)  # the seal's room
+    elif block.role == "cc":
+        fmt.first_line_indent, fmt.space_before = Pt(0), Pt(LINE_PT)
+        for run in p.runs:
+            run.font.size = Pt(NOTE_PT)
+        _borders(p, ("top", "bottom"))
+
+
+def _properties(document, title: str, author: str, created: dt.datetime | None) -> None:
+    """Document properties from the letter only (same letter, same bytes), and no thumbnail."""
     props = document.core_properties
     props.title, props.author, props.last_modified_by = title, author, author
     props.comments = props.keywords = props.subject = props.category = ""
@@ -259,9 +271,6 @@ def html_to_docx(html: str, *, title: str = "", author: str = "", created: dt.da
     for rid, rel in list(package.rels.items()):  # python-docx's template thumbnail: a blank page
         if rel.reltype == RT.THUMBNAIL:
             package.rels.pop(rid)
-    out = io.BytesIO()
-    document.save(out)
-    return _fixed_zip(out.getvalue())
 
 
 def _em(text: str) -> float:

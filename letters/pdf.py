@@ -1,29 +1,55 @@
-"""HTML -> PDF for the legal office's documents (case dossier, annual report, dashboard).
+"""The one PDF and font seam, for letters and the legal office's documents alike.
 
-WeasyPrint is imported inside `html_to_pdf` only (~0.4 s of start-up other commands must not
-pay). Text is set in Noto Sans CJK SC through fontconfig; without it WeasyPrint would print
-tofu, so a missing font is a `LetterError` that names the package to install.
+- WeasyPrint is imported here only, inside `weasyprint()`, on first use: the import costs ~0.4 s
+  that other commands must not pay. letters/render.py lays letters out with it (GB/T 9704 grid);
+  `html_to_pdf` prints the legal office's documents (case dossier, annual report).
+- The CJK fonts: FONT_DIRS and the faces below are the only list of them. Letters are set in
+  Noto Serif CJK SC, embedded by file under the private family name LETTER_FAMILY (letters/static/
+  letter.css names it, and Noto Sans CJK SC as its fallback); the legal office's documents and
+  the workflow diagram (engine/legal/diagram.py) in Noto Sans CJK SC, found by fontconfig.
+- Without the fonts WeasyPrint would print tofu: a missing font is a `LetterError` that names the
+  package to install (`missing_font`).
 """
 from __future__ import annotations
 
 import shutil
 import subprocess
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import LetterError
 
-FONT_FAMILY = "Noto Sans CJK SC"
-FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
+
+class Face(NamedTuple):
+    family: str  # fontconfig family
+    style: str   # fontconfig style
+    file: str    # the file's name in Debian's fonts-noto-cjk
+
+
+SERIF = Face("Noto Serif CJK SC", "Regular", "NotoSerifCJK-Regular.ttc")
+SERIF_BOLD = Face("Noto Serif CJK SC", "Bold", "NotoSerifCJK-Bold.ttc")
+SANS = Face("Noto Sans CJK SC", "Regular", "NotoSansCJK-Regular.ttc")
+SANS_BOLD = Face("Noto Sans CJK SC", "Bold", "NotoSansCJK-Bold.ttc")
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
              "/usr/share/fonts/google-noto-cjk", "/usr/share/fonts/opentype/noto-cjk")
-MISSING_FONT = ("找不到中文字体“Noto Sans CJK SC”，无法生成{what}。"
-                "请安装 Noto CJK 字体：apt-get install fonts-noto-cjk")
 
+# Letters: (css weight, face) under a private family name; the fallback is named in letter.css.
+LETTER_FAMILY = "OGI Serif"
+LETTER_FACES = (("normal", SERIF), ("bold", SERIF_BOLD))
+LETTER_FALLBACK = SANS
+# The legal office's documents and the workflow diagram: by family name, through fontconfig.
+DOCUMENT_FAMILY = SANS.family
+DOCUMENT_FACES = (SANS, SANS_BOLD)
+
+INSTALL_FONTS = "请安装 Noto CJK 字体：apt-get install fonts-noto-cjk"
+
+# The legal office's documents (engine/legal/templates/*.html put it in their <style>).
 BASE_CSS = f"""
 @page {{ size: A4; margin: 16mm 14mm 16mm 14mm;
-        @bottom-center {{ content: "— " counter(page) " —"; font-family: "{FONT_FAMILY}"; font-size: 9pt; }} }}
-body {{ font-family: "{FONT_FAMILY}", sans-serif; font-size: 10pt; line-height: 1.45; color: #000; }}
+        @bottom-center {{ content: "— " counter(page) " —"; font-family: "{DOCUMENT_FAMILY}"; font-size: 9pt; }} }}
+body {{ font-family: "{DOCUMENT_FAMILY}", sans-serif; font-size: 10pt; line-height: 1.45; color: #000; }}
 h1 {{ font-size: 16pt; text-align: center; margin: 0 0 4mm 0; font-weight: bold; }}
 h2 {{ font-size: 12pt; margin: 5mm 0 2mm 0; font-weight: bold; }}
 p.meta {{ text-align: center; margin: 0 0 4mm 0; }}
@@ -38,42 +64,156 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 """
 
 
-def _font_in_dirs() -> bool:
-    return all(any((Path(d) / f).is_file() for d in FONT_DIRS) for f in FONT_FILES)
+def missing_font(font: str, what: str) -> LetterError:
+    """The error for a font that is not installed: `font` as the reader should look for it,
+    `what` the document that cannot be made without it."""
+    return LetterError(f"找不到{font}，无法生成{what}。{INSTALL_FONTS}")
 
 
-def _font_known_to_fontconfig() -> bool:
+# --------------------------------------------------------------------------- finding the fonts
+
+def _in_font_dirs(filename: str) -> Path | None:
+    return next((Path(d) / filename for d in FONT_DIRS if (Path(d) / filename).is_file()), None)
+
+
+def _fc_match(family: str, style: str) -> Path | None:
+    if not shutil.which("fc-match"):
+        return None
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{family}|%{style}|%{file}", f"{family}:style={style}"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    families, styles, file = (out.split("|") + ["", "", ""])[:3]
+    if family in families.split(",") and style in styles.split(",") and Path(file).is_file():
+        return Path(file)
+    return None
+
+
+def find_face(face: Face) -> Path | None:
+    """The file of one face: in FONT_DIRS, else where fontconfig has it."""
+    return _in_font_dirs(face.file) or _fc_match(face.family, face.style)
+
+
+@lru_cache(maxsize=1)
+def font_files() -> tuple[tuple[str, Path], ...]:
+    """(css weight, file) of each letter face; LetterError naming the missing font otherwise."""
+    found = []
+    for weight, face in LETTER_FACES:
+        path = find_face(face)
+        if path is None:
+            raise missing_font(f"字体“{face.family} {face.style}”（{face.file}）", " PDF 文书")
+        found.append((weight, path))
+    return tuple(found)
+
+
+def font_face_css() -> str:
+    """The @font-face rules of LETTER_FAMILY (the letters' stylesheet uses that name)."""
+    return "\n".join(
+        f'@font-face {{ font-family: "{LETTER_FAMILY}"; font-weight: {weight}; '
+        f'src: url("{path.as_uri()}"); }}' for weight, path in font_files())
+
+
+def _family_known_to_fontconfig(family: str) -> bool:
     if not shutil.which("fc-list"):
         return False
     try:
         out = subprocess.run(["fc-list", ":family", "family"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return False
-    return FONT_FAMILY in out
+    return family in out
 
 
 @lru_cache(maxsize=1)
 def font_available() -> bool:
-    return _font_in_dirs() or _font_known_to_fontconfig()
+    """The documents' faces: all their files in FONT_DIRS, or their family known to fontconfig."""
+    return (all(_in_font_dirs(face.file) for face in DOCUMENT_FACES)
+            or _family_known_to_fontconfig(DOCUMENT_FAMILY))
 
 
 def ensure_font(what: str = " PDF") -> None:
+    """LetterError naming the package to install when the documents' font is missing."""
     if not font_available():
-        raise LetterError(MISSING_FONT.format(what=what))
+        raise missing_font(f"中文字体“{DOCUMENT_FAMILY}”", what)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """A complete HTML document (CSS inline) -> PDF bytes."""
-    ensure_font()
+# --------------------------------------------------------------------------- what the fonts can draw
+
+@lru_cache(maxsize=1)
+def _codepoints() -> frozenset[int]:
+    """Characters the letters' body face or its fallback can draw (~0.3 s, once per process)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    codes: set[int] = set()
+    faces = [(LETTER_FACES[0][1].family, font_files()[0][1]),
+             (LETTER_FALLBACK.family, find_face(LETTER_FALLBACK))]
+    for family, path in faces:
+        if path is None:
+            continue
+        fonts = (TTCollection(str(path), lazy=True).fonts if path.suffix.lower() in (".ttc", ".otc")
+                 else [TTFont(str(path), lazy=True)])
+        for font in fonts:
+            if font["name"].getDebugName(1) == family:
+                codes.update(font.getBestCmap())
+                break
+    return frozenset(codes)
+
+
+def unprintable(text: str) -> list[str]:
+    """Characters of `text` that no installed face can draw (they would print as empty boxes)."""
+    codes = _codepoints()
+    missing = {c for c in text if ord(c) > 0x7F and ord(c) not in codes and not c.isspace()}
+    return sorted(c for c in missing if not _fc_has(c))
+
+
+@lru_cache(maxsize=256)
+def _fc_has(char: str) -> bool:
+    if not shutil.which("fc-list"):
+        return False
     try:
-        from weasyprint import HTML
+        out = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(out.strip())
+
+
+# --------------------------------------------------------------------------- WeasyPrint
+
+class WeasyPrint(NamedTuple):
+    HTML: type
+    CSS: type
+    FontConfiguration: type
+
+
+def weasyprint() -> WeasyPrint:
+    """WeasyPrint's entry points, imported on first use; LetterError when it cannot load."""
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
     except (ImportError, OSError) as exc:
         raise LetterError(f"无法加载 PDF 组件 WeasyPrint：{exc}。请检查 weasyprint 及其系统库"
                           "（libpango、libharfbuzz-subset0）是否已安装。") from exc
+    return WeasyPrint(HTML, CSS, FontConfiguration)
+
+
+@contextmanager
+def weasyprint_errors(doing: str = "生成"):
+    """WeasyPrint has no error hierarchy of its own: what it raises becomes a LetterError."""
     try:
+        yield
+    except LetterError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise LetterError(f"PDF {doing}失败：{type(exc).__name__}: {exc}") from exc
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A complete legal-office document (HTML, CSS inline, set in DOCUMENT_FAMILY) -> PDF bytes."""
+    ensure_font()
+    HTML = weasyprint().HTML
+    with weasyprint_errors():
         return HTML(string=html).write_pdf()
-    except Exception as exc:  # noqa: BLE001 - WeasyPrint has no error hierarchy of its own
-        raise LetterError(f"PDF 生成失败：{type(exc).__name__}: {exc}") from exc
 
 
 def write_output(data: bytes | str, out: str | Path) -> Path:

@@ -1,7 +1,8 @@
 """LetterContext -> HTML (jinja2, autoescaped, StrictUndefined) -> PDF (WeasyPrint).
 
-`to_pdf` is the only place that imports weasyprint: the import costs ~0.4 s that other
-commands must not pay. Fonts are the system's Noto CJK files under a private family name.
+WeasyPrint and the fonts come from letters/pdf.py, the one PDF and font seam: it imports
+weasyprint on first use (~0.4 s that other commands must not pay) and embeds the system's Noto
+Serif CJK files under a private family name.
 
 GB/T 9704-2012 7.3.5.4: when the space left cannot hold the seal and the date, adjust the line
 and character spacing; never a page with only the signature. letter.css keeps the signature
@@ -23,8 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 import threading
 from decimal import Decimal
 from functools import lru_cache
@@ -39,19 +38,10 @@ from ..states.outcomes import Family
 from ..states.vocabulary import DELIVERY_METHODS, FEE_BASES
 from .context import LetterContext, problems
 from .kinds import LetterKind
+from .pdf import font_face_css, font_files, unprintable, weasyprint, weasyprint_errors
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "letter.css"
-
-# (css weight, fontconfig family, fontconfig style, Debian file name)
-FONT_FACES = (
-    ("normal", "Noto Serif CJK SC", "Regular", "NotoSerifCJK-Regular.ttc"),
-    ("bold", "Noto Serif CJK SC", "Bold", "NotoSerifCJK-Bold.ttc"),
-)
-FALLBACK_FACE = ("Noto Sans CJK SC", "Regular", "NotoSansCJK-Regular.ttc")  # named in letter.css
-FONT_FAMILY = "OGI Serif"
-FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
-             "/usr/share/fonts/google-noto-cjk", "/usr/share/fonts/opentype/noto-cjk")
 
 # GB/T 9704's grid is 22 lines of 28 characters. 7.3.5.4 lets a letter whose seal and date do
 # not fit tighten its line and character spacing instead; these steps are tried loosest first:
@@ -141,82 +131,6 @@ def render_html(ctx: LetterContext) -> str:
 
 # --- PDF -------------------------------------------------------------------------------
 
-def _fc_match(family: str, style: str) -> Path | None:
-    if not shutil.which("fc-match"):
-        return None
-    try:
-        out = subprocess.run(["fc-match", "-f", "%{family}|%{style}|%{file}", f"{family}:style={style}"],
-                             capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    families, styles, file = (out.split("|") + ["", "", ""])[:3]
-    if family in families.split(",") and style in styles.split(",") and Path(file).is_file():
-        return Path(file)
-    return None
-
-
-def _find_font(family: str, style: str, filename: str) -> Path | None:
-    path = next((Path(d) / filename for d in FONT_DIRS if (Path(d) / filename).is_file()), None)
-    return path or _fc_match(family, style)
-
-
-@lru_cache(maxsize=1)
-def font_files() -> tuple[tuple[str, Path], ...]:
-    """(css weight, file) of each face; LetterError naming the missing font otherwise."""
-    found = []
-    for weight, family, style, filename in FONT_FACES:
-        path = _find_font(family, style, filename)
-        if path is None:
-            raise LetterError(f"找不到字体“{family} {style}”（{filename}），无法生成 PDF 文书。"
-                              "请安装 Noto CJK 字体：apt-get install fonts-noto-cjk")
-        found.append((weight, path))
-    return tuple(found)
-
-
-@lru_cache(maxsize=1)
-def _codepoints() -> frozenset[int]:
-    """Characters the body face or the fallback face can draw (~0.3 s, once per process)."""
-    from fontTools.ttLib import TTCollection, TTFont
-
-    codes: set[int] = set()
-    faces = [(FONT_FACES[0][1], font_files()[0][1]), (FALLBACK_FACE[0], _find_font(*FALLBACK_FACE))]
-    for family, path in faces:
-        if path is None:
-            continue
-        fonts = (TTCollection(str(path), lazy=True).fonts if path.suffix.lower() in (".ttc", ".otc")
-                 else [TTFont(str(path), lazy=True)])
-        for font in fonts:
-            if font["name"].getDebugName(1) == family:
-                codes.update(font.getBestCmap())
-                break
-    return frozenset(codes)
-
-
-def unprintable(text: str) -> list[str]:
-    """Characters of `text` that no installed face can draw (they would print as empty boxes)."""
-    codes = _codepoints()
-    missing = {c for c in text if ord(c) > 0x7F and ord(c) not in codes and not c.isspace()}
-    return sorted(c for c in missing if not _fc_has(c))
-
-
-@lru_cache(maxsize=256)
-def _fc_has(char: str) -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    try:
-        out = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"],
-                             capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return bool(out.strip())
-
-
-def font_face_css() -> str:
-    return "\n".join(
-        f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
-        f'src: url("{path.as_uri()}"); }}' for weight, path in font_files())
-
-
 class _Renderer:
     """One FontConfiguration per process: loading the CJK faces costs ~0.2 s per letter."""
 
@@ -224,12 +138,7 @@ class _Renderer:
     _instance = None
 
     def __init__(self):
-        try:
-            from weasyprint import CSS, HTML
-            from weasyprint.text.fonts import FontConfiguration
-        except (ImportError, OSError) as exc:
-            raise LetterError(f"无法加载 PDF 组件 WeasyPrint：{exc}。请检查 weasyprint 及其系统库"
-                              "（libpango、libharfbuzz-subset0）是否已安装。") from exc
+        HTML, CSS, FontConfiguration = weasyprint()
         self.HTML = HTML
         self.font_config = FontConfiguration()
         self.stylesheets = [CSS(string=font_face_css(), font_config=self.font_config),
@@ -326,13 +235,8 @@ class Layout(NamedTuple):
 def layout_of(html: str) -> Layout:
     """The page count and grid `to_pdf` lays this HTML out on (for tests and previews)."""
     font_files()
-    with _Renderer._lock:
-        try:
-            document, (lines, chars) = _Renderer.get().fit(html)
-        except LetterError:
-            raise
-        except Exception as exc:  # WeasyPrint has no error hierarchy of its own
-            raise LetterError(f"PDF 排版失败：{type(exc).__name__}: {exc}") from exc
+    with _Renderer._lock, weasyprint_errors("排版"):
+        document, (lines, chars) = _Renderer.get().fit(html)
     return Layout(len(document.pages), lines, chars)
 
 
@@ -346,12 +250,8 @@ def to_pdf(html: str) -> bytes:
                           "请改用通用规范汉字或者以文字说明后重新生成。", details={"chars": missing})
     with _Renderer._lock:
         renderer = _Renderer.get()
-        try:
+        with weasyprint_errors():
             return renderer.pdf(html)
-        except LetterError:
-            raise
-        except Exception as exc:  # WeasyPrint has no error hierarchy of its own
-            raise LetterError(f"PDF 生成失败：{type(exc).__name__}: {exc}") from exc
 
 
 def render_pdf(ctx: LetterContext) -> bytes:

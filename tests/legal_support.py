@@ -34,6 +34,13 @@ def register(ogi, received: str, name: str = "张三", kind: str = "natural", de
     return api.register_case(user, reg)["id"]
 
 
+def applications(ogi, received: str, count: int, name: str = "张三", kind: str = "natural") -> list[int]:
+    """`count` applications by one applicant, all received on `received`. 按件计收 (国办函〔2020〕109号)
+    counts an applicant's applications per calendar month, so the 11th of a month is the first
+    that costs anything (100 元): seed ten, then the case under test is the 11th."""
+    return [register(ogi, received, name, kind) for _ in range(count)]
+
+
 def step(ogi, cid: int, action: str, date: str | None, user: str = "li", reason: str = "", **params) -> dict:
     """One step through the engine's front door, with the parameters the CLI would pass."""
     from ogi.engine import api
@@ -62,19 +69,20 @@ def import_event(case_id: int, action: str, effective_on: str | dt.date | None, 
     from ogi.engine.store.calendar_store import load_calendar
     from ogi.engine.config import load_config
     from ogi.engine.store.db import write_session
-    from ogi.engine.store.tables import Case
+    from ogi.engine.store import rows
 
     eff = dt.date.fromisoformat(effective_on) if isinstance(effective_on, str) else effective_on
     cfg = load_config()
     with write_session() as s:
         C.append_event(s, case_id, actor, action, eff, reason, data or {})
-        case = s.get(Case, case_id)
+        db = rows.of_session(s)
+        case = rows.case_by_id(db, case_id)
         try:
             facts = C.facts_of(s, case_id, cfg)
         except (ValueError, KeyError):
             return
-        C._refresh_cache(case, facts, clk.compute_clocks(facts, load_calendar(s)))
-        s.add(case)
+        C.refresh_cache(case, facts, clk.compute_clocks(facts, load_calendar(s)))
+        rows.save_projection(db, case)
 
 
 def sql(ogi, *statements: str, params: dict | None = None):

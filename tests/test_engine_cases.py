@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
+from legal_support import applications, register, step
+
 
 def deadlines(ogi, case="1"):
     return ogi.json("case", "show", case)["deadlines"]
@@ -201,12 +203,96 @@ def test_fee_notice_paid_and_unpaid(ogi):
     paid = ogi.json("case", "fee-paid", cid, "--date", "2026-10-15")
     # Paused (10/12, 10/15] = 3 WD (config default) -> 23 WD after 9/24: 10/29 (20), 10/30, 11/2, 11/3.
     assert paid["state"] == "processing" and paid["deadlines"]["answer_due"] == "2026-11-03"
-    cid2 = _to_processing(ogi)
-    ogi.ok("case", "fee-notice", cid2, "--basis", "per_application", "--quantity", "12", "--date", "2026-10-12")
+    applications(ogi, "2026-09-24", 9)  # 张三's 2nd-10th applications in September
+    cid2 = _to_processing(ogi)  # the 11th: 100 元 按件 (the engine counts)
+    ogi.ok("case", "fee-notice", cid2, "--basis", "per_application", "--date", "2026-10-12")
     r = ogi.json("case", "fee-lapsed", cid2, "--date", "2026-11-10")
     assert r["state"] == "abandoned" and r["outcome"] == "other_fee_unpaid"
     free = ogi("case", "fee-notice", _to_processing(ogi), "--basis", "per_page", "--quantity", "30", "--date", "2026-10-12")
     assert free.exit_code == 1 and "0 元" in free.stderr
+
+
+def _fee_notice_data(ogi, cid) -> dict:
+    return next(h for h in ogi.json("case", "show", str(cid))["history"] if h["action"] == "fee_notice")["data"]
+
+
+def test_per_application_fee_counts_the_applicants_month(ogi):
+    """按件 (国办函〔2020〕109号): the engine counts the applicant's applications of the calendar
+    month (by 收到申请之日, then id): 1-10 free, the 11th 100 元; a new month starts at 1."""
+    from ogi.engine.cases.steps import nth_application_this_month
+    from ogi.engine.store import rows
+    from ogi.engine.store.db import read_session
+
+    late = register(ogi, "2026-10-30")        # registered first, but received last: the 11th
+    tenth = applications(ogi, "2026-10-09", 10)[-1]
+    register(ogi, "2026-10-09", "李四")        # another applicant,
+    register(ogi, "2026-10-09", "张三", "commercial")  # another kind of applicant: not counted
+    register(ogi, "2026-09-30")               # another month: not counted
+    ogi.ok("case", "accept", tenth, "--date", "2026-10-12")
+    free = ogi("case", "fee-notice", tenth, "--basis", "per_application", "--date", "2026-10-13")
+    assert free.exit_code == 1 and "0 元" in free.stderr, free.stderr
+    assert ogi.json("case", "show", tenth)["state"] == "processing"
+    ogi.ok("case", "accept", late, "--date", "2026-11-02")
+    r = ogi.json("case", "fee-notice", late, "--basis", "per_application", "--date", "2026-11-03")
+    assert r["state"] == "awaiting_payment"
+    data = _fee_notice_data(ogi, late)
+    assert (data["basis"], data["quantity"], data["amount"]) == ("per_application", 11, 100)
+    assert data["standard"] == "按件计收：本月第 11 件申请"
+    november = register(ogi, "2026-11-02")
+    ogi.ok("case", "accept", november, "--date", "2026-11-03")
+    r = ogi("case", "fee-notice", november, "--basis", "per_application", "--date", "2026-11-04")
+    assert r.exit_code == 1 and "0 元" in r.stderr
+    with read_session() as s:
+        db = rows.of_session(s)
+        case = rows.find_case(db, november)
+        assert nth_application_this_month(db, case, rows.applicant(db, case.applicant_id)) == 1
+
+
+def test_fee_amount_is_the_engines(ogi):
+    from ogi.errors import InputError
+
+    cid = _to_processing(ogi)
+    r = ogi("case", "fee-notice", cid, "--basis", "per_application", "--quantity", "12", "--date", "2026-10-12")
+    assert r.exit_code == 1 and "系统统计" in r.stderr, r.stderr
+    r = ogi("case", "fee-notice", cid, "--basis", "per_page", "--date", "2026-10-12")
+    assert r.exit_code == 1 and "页数" in r.stderr, r.stderr
+    for extra in ({"amount": 1}, {"amount": 0}, {"standard": "按件"}, {"amount": 100, "standard": "按件"}):
+        with pytest.raises(InputError, match="收费金额由系统按国办函〔2020〕109号计算，不能直接填写"):
+            step(ogi, int(cid), "fee_notice", "2026-10-12", basis="per_page", quantity=150, **extra)
+    assert ogi.json("case", "show", cid)["state"] == "processing"  # nothing recorded
+    step(ogi, int(cid), "fee_notice", "2026-10-12", basis="per_page", quantity=150)
+    assert _fee_notice_data(ogi, cid)["amount"] == 1700
+
+
+def test_consultation_reply_takes_the_only_open_one(ogi):
+    cid = _to_processing(ogi)
+    r = ogi("case", "consultation-lapsed", cid, "--date", "2026-10-12")
+    assert r.exit_code == 1 and "没有未办结的征求意见" in r.stderr, r.stderr
+    one = ogi.json("case", "consult", cid, "--party", "某公司", "--kind", "third_party", "--date", "2026-10-12")
+    r = ogi.json("case", "consultation-reply", cid, "--opinion", "agree", "--date", "2026-10-20")
+    assert r["state"] == "processing"
+    shown = ogi.json("case", "show", cid)
+    con = next(c for c in shown["consultations"] if c["id"] == one["step"]["consultation_id"])
+    assert con["replied_on"] == "2026-10-20" and con["opinion"] == "agree"
+    reply = next(h for h in shown["history"] if h["action"] == "consultation_reply")
+    assert reply["data"]["consultation_id"] == con["id"]
+    a = ogi.json("case", "consult", cid, "--party", "某公司", "--kind", "third_party", "--date", "2026-10-21")
+    b = ogi.json("case", "consult", cid, "--party", "市局", "--kind", "agency", "--date", "2026-10-21")
+    ids = f"{a['step']['consultation_id']}, {b['step']['consultation_id']}"
+    for argv in (["consultation-reply", cid, "--opinion", "agree"], ["consultation-lapsed", cid]):
+        r = ogi("case", *argv, "--date", "2026-10-22")
+        assert r.exit_code == 1, r.stdout
+        assert f"有多份未办结的征求意见（编号 {ids}），请用 --consultation 指明" in r.stderr, r.stderr
+    assert ogi.json("case", "show", cid)["state"] == "consulting"
+
+
+def test_contact_is_a_phone_or_an_address(ogi):
+    phone = ogi.register("2026-09-24", "张三", "natural", "in_person", "--contact", "13800000000")
+    address = ogi.register("2026-09-24", "张三", "natural", "in_person", "--contact", "人民路1号")
+    shown = ogi.json("case", "show", str(phone["id"]))["applicant"]
+    assert (shown["phone"], shown["address"]) == ("13800000000", "")
+    shown = ogi.json("case", "show", str(address["id"]))["applicant"]
+    assert (shown["phone"], shown["address"]) == ("", "人民路1号")
 
 
 def test_withdraw_not_handled_and_delay(ogi):

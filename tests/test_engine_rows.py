@@ -1,4 +1,4 @@
-"""The plain-SQL layer under the step path (engine/rows.py), durability, and the indexed
+"""The plain-SQL layer under the step path (engine/store/rows.py), durability, and the indexed
 repeat check at registration."""
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_repeat_warning_finds_the_applicant_by_normalised_name(ogi_sqlite, monke
     r = ogi.json("case", "register", "--applicant", "张 三", "--applicant-type", "natural", "--channel", "in_person",
                  "--received", "2026-06-01", "--description", "某道路改造工程立项批复")
     assert len(r["warnings"]) == 1 and a["number"] in r["warnings"][0]
-    # The plans of the very statements engine/rows.py sends (traced on a real connection).
+    # The plans of the very statements engine/store/rows.py sends (traced on a real connection).
     con = sqlite3.connect(ogi.home / "ogi.db")
     sent: list[str] = []
     con.set_trace_callback(sent.append)

@@ -52,7 +52,7 @@ def seed_clean(ogi) -> None:
     answer(ogi, c, accept=None, propose="2026-10-12", deliver="2026-10-14", reason="不公开可能对公共利益造成重大影响")
     c = register(ogi, "2026-09-24")  # fee notice and payment (the clock pauses)
     step(ogi, c, "accept", "2026-09-25")
-    step(ogi, c, "fee_notice", "2026-10-09", basis="per_application", quantity=11, amount=100, standard="按件")
+    step(ogi, c, "fee_notice", "2026-10-09", basis="per_page", quantity=40)  # 100 元
     step(ogi, c, "fee_paid", "2026-10-15")
     answer(ogi, c, accept=None, propose="2026-10-28", deliver="2026-10-30")
     c = register(ogi, "2026-12-21")  # still open, due in 2027
@@ -183,7 +183,7 @@ def test_check_usage_and_unknown_case(ogi_sqlite, monkeypatch):
 
 
 def test_rules_module_does_no_io():
-    """The rules are pure: engine/compliance.py imports neither the database nor the files."""
+    """The rules are pure: engine/legal/compliance.py imports neither the database nor the files."""
     src = Path(__import__("ogi.engine.legal.compliance", fromlist=["x"]).__file__).read_text(encoding="utf-8")
     imported = set()
     for node in ast.walk(ast.parse(src)):

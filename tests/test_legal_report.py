@@ -85,18 +85,18 @@ def seed_year(ogi) -> tuple[list[Spec], dict]:
     specs.append(Spec("commercial", "2026-03-02", "2026-04-20", "三(六)1"))
     c = reg("N10", "research", "2026-03-02")
     step(ogi, c, "accept", "2026-03-03")
-    step(ogi, c, "fee_notice", "2026-03-05", basis="per_application", quantity=11, amount=100, standard="按件")
+    step(ogi, c, "fee_notice", "2026-03-05", basis="per_page", quantity=40)  # 10 pages x 10 元 = 100 元
     step(ogi, c, "fee_lapse", "2026-04-20")
     specs.append(Spec("research", "2026-03-02", "2026-04-20", "三(六)2"))
     c = reg("N11", "natural", "2026-06-01")
     step(ogi, c, "accept", "2026-06-02")
-    step(ogi, c, "fee_notice", "2026-06-03", basis="per_application", quantity=11, amount=100, standard="按件")
+    step(ogi, c, "fee_notice", "2026-06-03", basis="per_page", quantity=40)
     step(ogi, c, "fee_paid", "2026-06-08")
     answer(ogi, c, accept=None, propose="2026-06-15", deliver="2026-06-17")
     specs.append(Spec("natural", "2026-06-01", "2026-06-17", "三(一)"))
     c = reg("N12", "legal_service", "2026-11-02")  # paid, still open at the end of the year
     step(ogi, c, "accept", "2026-11-03")
-    step(ogi, c, "fee_notice", "2026-11-04", basis="per_page", quantity=40, amount=100, standard="按量")
+    step(ogi, c, "fee_notice", "2026-11-04", basis="per_page", quantity=40)
     step(ogi, c, "fee_paid", "2026-11-09")
     specs.append(Spec("legal_service", "2026-11-02", None, None))
     c = reg("N14", "other", "2026-07-01")  # withdrawn after a proposal: 三(六)3, not 三(一)
@@ -242,7 +242,7 @@ def test_repeated_requests_and_the_registration_warning(ogi_sqlite, monkeypatch)
 
 
 def test_normalisation():
-    from ogi.engine.legal.repeated import normalise
+    from ogi.engine.store.keys import normalise
 
     assert normalise(" 某道路改造工程\t立项批复。") == normalise("某道路改造工程立项批复") == "某道路改造工程立项批复"
     assert normalise("《关于ＡＢＣ的通知》（2025）") == normalise("关于abc的通知2025")

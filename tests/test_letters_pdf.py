@@ -182,7 +182,7 @@ def test_simplified_glyph_forms():
     simplified forms. Glyph ids survive WeasyPrint's subsetting, so compare them with the SC cmap."""
     from fontTools.ttLib import TTCollection
 
-    from ogi.letters.render import font_files
+    from ogi.letters.pdf import font_files
 
     chars = "骨直角"  # forms differ between the Chinese and Japanese faces
     pdf = to_pdf(f'<!DOCTYPE html><html lang="zh-CN"><body><p>{chars}</p></body></html>')

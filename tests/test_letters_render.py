@@ -252,15 +252,15 @@ def test_render_html_does_not_import_weasyprint():
 
 
 def test_missing_font_names_the_package(monkeypatch):
-    from ogi.letters import render
+    from ogi.letters import pdf, render
 
-    monkeypatch.setattr(render, "FONT_DIRS", ())
-    monkeypatch.setattr(render, "_fc_match", lambda family, style: None)
-    render.font_files.cache_clear()
+    monkeypatch.setattr(pdf, "FONT_DIRS", ())
+    monkeypatch.setattr(pdf, "_fc_match", lambda family, style: None)
+    pdf.font_files.cache_clear()
     try:
         with pytest.raises(LetterError) as err:
             render.to_pdf("<p>x</p>")
         assert "Noto Serif CJK SC" in err.value.message
         assert "apt-get install fonts-noto-cjk" in err.value.message
     finally:
-        render.font_files.cache_clear()
+        pdf.font_files.cache_clear()

@@ -16,7 +16,9 @@ def fast(ogi, monkeypatch):
 
 
 def _fee(ogi, cid: int, day: str, amount: int) -> None:
-    step(ogi, cid, "fee_notice", day, basis="per_application", quantity=11, amount=amount, standard="按件")
+    """A notice of `amount` 元 (a multiple of 10, at most 700): 按量, 30 pages free, then 10 元 a page."""
+    assert amount % 10 == 0 and 0 < amount <= 700
+    step(ogi, cid, "fee_notice", day, basis="per_page", quantity=30 + amount // 10)
 
 
 def test_fees_pair_with_their_own_notice_when_cases_interleave(fast):

@@ -37,7 +37,7 @@ def work(n: int, *, first_day: str = "2026-09-24") -> list[int]:
 
 
 def chains_verify(url: str) -> None:
-    """Re-walk every chain directly (engine/history.py verify_chain over events_of)."""
+    """Re-walk every chain directly (engine/cases/history.py verify_chain over events_of)."""
     from sqlmodel import Session, select
 
     from ogi.engine.cases.steps import events_of

@@ -62,6 +62,7 @@ class Shadow:
     received: dt.date
     last: dt.date
     consent: bool
+    applicant: tuple[str, str] = ("", "")  # (normalised name, kind): who counts as the same applicant
     corr_served: dt.date | None = None
     cons: dict[int, dt.date] = field(default_factory=dict)  # open consultations: id -> served
     fee_served: dt.date | None = None
@@ -129,6 +130,12 @@ class CaseModel(RuleBasedStateMachine):
         assert snapshot(self.inst.url) == before, f"{what}: a refused step changed the database"
         return None
 
+    def nth_this_month(self, c: Shadow) -> int:
+        """The case's place among the same applicant's applications of its month, as the engine counts."""
+        return sum(1 for o in self.cases if o.applicant == c.applicant and
+                   (o.received.year, o.received.month) == (c.received.year, c.received.month) and
+                   (o.received, o.id) <= (c.received, c.id))
+
     # ------------------------------------------------------------------ rules
     @initialize(name=st.sampled_from(NAMES), consent=st.booleans(),
                 received=st.dates(dt.date(2026, 1, 5), dt.date(2026, 9, 30)))
@@ -154,7 +161,25 @@ class CaseModel(RuleBasedStateMachine):
         if r:
             out = r.json
             assert out["applicant"]["name"] == name  # stored verbatim, not escaped or mangled
-            self.cases.append(Shadow(out["id"], CaseState(out["state"]), day, day, consent))
+            from ogi.engine.store.keys import normalise
+
+            received_on = dt.date.fromisoformat(out["received_on"])
+            self.cases.append(Shadow(out["id"], CaseState(out["state"]), received_on, day, consent,
+                                     (normalise(name), kind)))
+
+    @precondition(lambda self: any(c.state in OPEN for c in self.cases))
+    @rule(ix=st.integers(0, 3))
+    def push_forward(self, ix):
+        """One open case one step along the main path, by a user of the right role, dated the next
+        day: the same checks as `step`, drawn so that the walk reaches the end of the process
+        (answered) whatever the other draws do, instead of by luck."""
+        open_ = [c for c in self.cases if c.state in OPEN]
+        c = open_[ix % len(open_)]
+        offered = [t for t in allowed_triggers(c.state) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        offered += [t for t in offered if t in FORWARD]
+        forward = [i for i, t in enumerate(offered) if t in FORWARD]
+        if forward:  # pick < 55 keeps the exits out, as `step` offers them
+            self.step(ix=ix, mode="table", pick=forward[0], who="right", when="next", variant=0)
 
     @precondition(lambda self: bool(self.cases))
     @rule(ix=st.integers(0, 3), mode=st.sampled_from(["table"] * 6 + ["any"]), pick=st.integers(0, 60),
@@ -222,15 +247,17 @@ class CaseModel(RuleBasedStateMachine):
             elif cid in c.cons:
                 spec_ok = eff is not None and eff > CAL.add(c.cons[cid], 15, allow_provisional=True)
         elif trigger is T.FEE_NOTICE:
-            basis, qty = [("per_page", 50), ("per_application", 12), ("per_page", 120), ("per_page", 50),
+            # 按件: no --quantity, the engine counts the applicant's applications of the month
+            # (nth_this_month); 按量: the pages. Either way a 0 元 notice is refused.
+            basis, qty = [("per_page", 50), ("per_application", None), ("per_page", 120), ("per_page", 50),
                           ("per_page", 50), ("per_page", 40), ("per_page", 10), ("bogus", 50)][variant]
-            argv += ["--basis", basis, "--quantity", str(qty)]
+            argv += ["--basis", basis] + (["--quantity", str(qty)] if qty is not None else [])
             if basis == "bogus":
                 spec_ok = False
             else:
                 from ogi.engine.cases.fees import fee_amount
 
-                spec_ok = fee_amount(basis, qty)[0] > 0
+                spec_ok = fee_amount(basis, qty if qty is not None else self.nth_this_month(c))[0] > 0
         elif trigger is T.FEE_LAPSE:
             spec_ok = c.fee_served is not None and eff is not None and eff > CAL.add(c.fee_served, 20, allow_provisional=True)
         elif trigger is T.PROPOSE:
@@ -299,11 +326,39 @@ class CaseModel(RuleBasedStateMachine):
 
     # Hypothesis picks uniformly among the enabled rules: two more doors into `step` keep
     # registrations to about a quarter of the commands.
+    @precondition(lambda self: any(c.state in OPEN for c in self.cases))
+    @rule(ix=st.integers(0, 3))
+    def push_forward(self, ix):
+        """One open case one step along the main path, by a user of the right role, dated the next
+        day: the same checks as `step`, drawn so that the walk reaches the end of the process
+        (answered) whatever the other draws do, instead of by luck."""
+        open_ = [c for c in self.cases if c.state in OPEN]
+        c = open_[ix % len(open_)]
+        offered = [t for t in allowed_triggers(c.state) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        offered += [t for t in offered if t in FORWARD]
+        forward = [i for i, t in enumerate(offered) if t in FORWARD]
+        if forward:  # pick < 55 keeps the exits out, as `step` offers them
+            self.step(ix=ix, mode="table", pick=forward[0], who="right", when="next", variant=0)
+
     @precondition(lambda self: bool(self.cases))
     @rule(ix=st.integers(0, 3), mode=st.sampled_from(["table"] * 6 + ["any"]), pick=st.integers(0, 60),
           who=st.sampled_from(WHO), when=st.sampled_from(WHEN), variant=st.integers(0, 7))
     def step_b(self, ix, mode, pick, who, when, variant):
         self.step(ix, mode, pick, who, when, variant)
+
+    @precondition(lambda self: any(c.state in OPEN for c in self.cases))
+    @rule(ix=st.integers(0, 3))
+    def push_forward(self, ix):
+        """One open case one step along the main path, by a user of the right role, dated the next
+        day: the same checks as `step`, drawn so that the walk reaches the end of the process
+        (answered) whatever the other draws do, instead of by luck."""
+        open_ = [c for c in self.cases if c.state in OPEN]
+        c = open_[ix % len(open_)]
+        offered = [t for t in allowed_triggers(c.state) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        offered += [t for t in offered if t in FORWARD]
+        forward = [i for i, t in enumerate(offered) if t in FORWARD]
+        if forward:  # pick < 55 keeps the exits out, as `step` offers them
+            self.step(ix=ix, mode="table", pick=forward[0], who="right", when="next", variant=0)
 
     @precondition(lambda self: bool(self.cases))
     @rule(ix=st.integers(0, 3), mode=st.sampled_from(["table"] * 6 + ["any"]), pick=st.integers(0, 60),

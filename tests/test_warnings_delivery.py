@@ -39,7 +39,7 @@ def history_actions(ogi, number: str) -> list[dict]:
 
 
 def test_smtp_down_then_back_gets_every_warning_once(ogi, calendar, monkeypatch, robot):
-    from ogi.engine.notify.warnings import send_round
+    from ogi.engine.notify.delivery import send_round
 
     cal = calendar
     smtp = SmtpServer()  # a port with nobody listening yet: the mail server is down
@@ -111,7 +111,7 @@ def test_smtp_down_then_back_gets_every_warning_once(ogi, calendar, monkeypatch,
 
 
 def test_failing_recipient_is_retried_alone(ogi_sqlite, calendar, monkeypatch, robot):
-    from ogi.engine.notify.warnings import send_round
+    from ogi.engine.notify.delivery import send_round
 
     ogi = ogi_sqlite
     write_config(ogi, monkeypatch, user_webhooks={"li": robot.url("/li"), "wang": robot.url("/wang"),
@@ -132,7 +132,7 @@ def test_failing_recipient_is_retried_alone(ogi_sqlite, calendar, monkeypatch, r
 
 
 def test_markdown_robot_and_dingtalk_shape(ogi_sqlite, calendar, monkeypatch, robot):
-    from ogi.engine.notify.warnings import send_round
+    from ogi.engine.notify.delivery import send_round
 
     ogi = ogi_sqlite
     path = write_config(ogi, monkeypatch, webhook=robot.url("/dd"))
@@ -149,7 +149,7 @@ def test_markdown_robot_and_dingtalk_shape(ogi_sqlite, calendar, monkeypatch, ro
 
 
 def test_moved_or_closed_clock_cancels_pending_warning(ogi_sqlite, calendar, monkeypatch, robot):
-    from ogi.engine.notify.warnings import send_round
+    from ogi.engine.notify.delivery import send_round
 
     ogi = ogi_sqlite
     write_config(ogi, monkeypatch, webhook=robot.url("/group"))
@@ -171,7 +171,7 @@ def test_moved_or_closed_clock_cancels_pending_warning(ogi_sqlite, calendar, mon
 
 
 def test_consultation_and_correction_messages_name_their_commands(ogi_sqlite, calendar, monkeypatch, robot):
-    from ogi.engine.notify.warnings import send_round
+    from ogi.engine.notify.delivery import send_round
 
     ogi = ogi_sqlite
     write_config(ogi, monkeypatch, webhook=robot.url("/group"))
@@ -214,7 +214,8 @@ def test_digest_orders_each_clerks_cases_by_urgency(ogi_sqlite, calendar, monkey
 
 def test_transport_seam_with_the_in_repo_fake(ogi_sqlite, calendar, monkeypatch):
     """send_round takes its transports from the caller: the fake records, or fails on demand."""
-    from ogi.engine.notify.warnings import MemoryTransport, send_round
+    from ogi.engine.notify.delivery import send_round
+    from ogi.engine.notify.transports import MemoryTransport
 
     ogi = ogi_sqlite
     write_config(ogi, monkeypatch, smtp_port=free_port())
@@ -233,7 +234,8 @@ def test_transport_seam_with_the_in_repo_fake(ogi_sqlite, calendar, monkeypatch)
 def test_sender_crash_after_claim_resends_once_after_the_lease(ogi_sqlite, calendar, monkeypatch):
     """A sender killed mid-delivery leaves its rows claimed (a 10-minute lease): nobody sends
     them meanwhile, and the first round after the lease delivers each exactly once."""
-    from ogi.engine.notify.warnings import MemoryTransport, send_round
+    from ogi.engine.notify.delivery import send_round
+    from ogi.engine.notify.transports import MemoryTransport
 
     class Crash(BaseException):
         pass
@@ -259,7 +261,7 @@ def test_sender_crash_after_claim_resends_once_after_the_lease(ogi_sqlite, calen
 
 
 def test_recipient_without_channel_is_rearmed_when_the_config_gets_one(ogi_sqlite, calendar, monkeypatch, robot):
-    from ogi.engine.notify.warnings import send_round
+    from ogi.engine.notify.delivery import send_round
 
     ogi = ogi_sqlite
     accepted_case(ogi, calendar, 3)

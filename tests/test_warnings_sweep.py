@@ -82,7 +82,7 @@ def assert_bulk_replay_equals_facts_of(n_cases: int) -> None:
     from ogi.engine.cases.steps import facts_of
     from ogi.engine.config import load_config
     from ogi.engine.store.db import read_session
-    from ogi.engine.notify.warnings import load_facts
+    from ogi.engine.notify.outbox import load_facts
 
     cfg = load_config()
     with read_session() as s:
@@ -155,7 +155,7 @@ def test_two_sweeps_at_once_never_duplicate(ogi, calendar, monkeypatch):
     """Both sweeps compute before either writes (a barrier in the write step); the unique key
     and INSERT .. ON CONFLICT DO NOTHING leave one row per warning, and the rows each sweep
     reports as created add up to exactly the warnings."""
-    from ogi.engine.notify import warnings as W
+    from ogi.engine.notify import outbox
 
     cal = calendar
     for k in (0, 1, 2, 4):
@@ -163,18 +163,18 @@ def test_two_sweeps_at_once_never_duplicate(ogi, calendar, monkeypatch):
         n = ogi.register(r.isoformat())["number"]
         ogi.ok("case", "accept", n, "--date", r.isoformat())
     barrier = threading.Barrier(2, timeout=30)
-    real = W._write_planned
+    real = outbox._write_planned
 
     def synchronised(*args, **kw):
         barrier.wait()
         return real(*args, **kw)
 
-    monkeypatch.setattr(W, "_write_planned", synchronised)
+    monkeypatch.setattr(outbox, "_write_planned", synchronised)
     results, errors = [], []
 
     def run():
         try:
-            results.append(W.sweep(AS_OF))
+            results.append(outbox.sweep(AS_OF))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -195,7 +195,7 @@ def test_two_sweeps_at_once_never_duplicate(ogi, calendar, monkeypatch):
 
 def test_paused_and_closed_clocks_warn_nobody_pure(calendar):
     from ogi.engine.cases.clocks import Clock
-    from ogi.engine.notify.warnings import plan_case
+    from ogi.engine.notify.outbox import plan_case
 
     clocks = [
         Clock("answer", "答复期限", AS_OF, running=False, paused=True),           # paused: silent

@@ -218,7 +218,7 @@ def _row(letter: Letter, case: Case, unchanged: bool = False) -> dict:
             "unchanged": unchanged}
 
 
-def _mark_failed(letter_id: int, message: str) -> dict:
+def mark_failed(letter_id: int, message: str) -> dict:
     """Record the failure on the letter (it stays due for a retry); its row for the report."""
     with write_session() as s:
         row = s.get(Letter, letter_id)
@@ -264,7 +264,7 @@ def render_letters(ids: list[int], *, workers: int | None = 1, progress=None, ac
                 raise prep
             out.append(_record(prep, result, actor))
         except LetterError as exc:
-            out.append(_mark_failed(letter_id, exc.message))
+            out.append(mark_failed(letter_id, exc.message))
         if progress is not None:
             progress(len(out), len(ids))
 

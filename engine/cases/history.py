@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 GENESIS = "0" * 64
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST in China since 1991
 
 
 def _iso(o: Any) -> str:
@@ -27,10 +26,6 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 def canonical_json(data: Any) -> str:
     return _CANONICAL.encode(data)
-
-
-def now_shanghai() -> dt.datetime:
-    return dt.datetime.now(SHANGHAI).replace(microsecond=0)
 
 
 def event_hash(case_id: int, seq: int, recorded_at: str, actor: str, action: str,

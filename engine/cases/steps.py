@@ -12,14 +12,15 @@ if TYPE_CHECKING:
 
 from ...calendars import WorkCalendar
 from ...states.guards import StepRequest, reasons
-from ...states.machine import CLOSED, TRIGGER_LABELS, CaseState, Trigger
+from ...states.machine import CLOSED, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger
 from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, CONSULTATION_WD
 from . import clocks as clk
 from ..config import Config
 from ..store import rows
 from ...errors import InputError, StepRefused
-from .history import GENESIS, EventView, canonical_json, decode, event_hash, now_shanghai
-from ..identity import Actor, require_role
+from .history import GENESIS, EventView, canonical_json, decode, event_hash
+from ..identity import Actor, now_shanghai, require_role
+from .fees import fee_amount
 from .numbering import allocate_letters
 
 MAX_TEXT = 20000
@@ -39,8 +40,26 @@ class Registration:
     phone: str = ""
     email: str = ""
     address: str = ""
+    contact: str = ""                 # 联系方式 in one field (--contact): see contact_as_phone_or_address
     electronic_consent: bool = False
     clerk: str | None = None
+
+
+_PHONE_MARKS = frozenset(" +-()（）－转")  # "(010) 1234-5678转123", "+86 138 0000 0000"
+
+
+def contact_as_phone_or_address(contact: str, phone: str, address: str) -> tuple[str, str]:
+    """(phone, address) once a single 联系方式 (条例第二十九条第二款第（一）项) is filed: when
+    neither a phone nor an address was given, a contact of at most 20 characters, with a digit
+    and nothing but digits and phone marks, is the phone ("13800000000"); anything else is the
+    address ("人民路1号"). A given phone or address always wins."""
+    contact = (contact or "").strip()
+    if not contact or (phone or "").strip() or (address or "").strip():
+        return phone, address
+    if (len(contact) <= 20 and any(ch.isdigit() for ch in contact)
+            and all(ch.isdigit() or ch in _PHONE_MARKS for ch in contact)):
+        return contact, address
+    return phone, contact
 
 
 # Separators, BOM and the bidirectional overrides/isolates (U+202A-202E, U+2066-2069, marks):
@@ -136,7 +155,7 @@ def dues_of(clocks: list[clk.Clock]) -> dict[str, dt.date | None]:
     return {c.key: c.due for c in clocks}
 
 
-def _refresh_cache(case: rows.CaseRow, facts: clk.CaseFacts, clocks: list[clk.Clock]) -> None:
+def refresh_cache(case: rows.CaseRow, facts: clk.CaseFacts, clocks: list[clk.Clock]) -> None:
     case.state = facts.state.value
     case.closed = facts.state in CLOSED
     case.outcome = facts.outcome
@@ -168,7 +187,9 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     name = clean_text(reg.applicant, "申请人姓名或名称", required=True, limit=200)
     desc = clean_text(reg.description, "所需信息的描述", required=True)
     form = clean_text(reg.requested_form, "获取信息的形式", limit=500)
-    contact = {k: clean_text(getattr(reg, k), w, limit=500) for k, w in
+    phone, address = contact_as_phone_or_address(reg.contact, reg.phone, reg.address)
+    given = {"id_number": reg.id_number, "phone": phone, "email": reg.email, "address": address}
+    contact = {k: clean_text(given[k], w, limit=500) for k, w in
                (("id_number", "身份证明"), ("phone", "联系电话"), ("email", "电子邮箱"), ("address", "通讯地址"))}
     from ..identity import today
 
@@ -199,12 +220,72 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     # so the case is inserted once, complete (its id is needed by the event's hash, not by replay).
     facts = clk.replay([EventView(rows.EventRow(0, 0, 1, "", actor.login, "register", received_on, "",
                                                 canonical_json(data), GENESIS, ""))])
-    _refresh_cache(case, facts, clk.compute_clocks(facts, cal))
+    refresh_cache(case, facts, clk.compute_clocks(facts, cal))
     rows.insert_case(db, case)
     # A case created in this very transaction has no event yet: the chain starts at GENESIS.
     ev = _append_event(db, case.id, actor.login, "register", received_on, "", data, tip=(0, GENESIS))
     allocate_letters(db, cfg, case, ev, None, received_on)
     return case
+
+
+# --------------------------------------------------------------------------- what the engine derives
+
+MAX_PAGES = 1_000_000
+
+
+def nth_application_this_month(db: rows.Db, case: rows.CaseRow, applicant: rows.ApplicantRow | None) -> int:
+    """按件计收 (国办函〔2020〕109号): this case is the applicant's n-th application of the calendar
+    month of its 收到申请之日, counting every case of the same applicant received that month in
+    (received_on, id) order up to and including it. The same applicant as the repeat check at
+    registration (engine/store/keys.py same_applicant): same name key and kind, and no two
+    different identity numbers."""
+    if applicant is None:
+        return 1
+    from ..store.keys import normalise, same_applicant
+
+    same = [a.id for a in rows.applicants_by_name_key(db, normalise(applicant.name), applicant.kind)
+            if same_applicant(applicant, a)]
+    return rows.count_applications_up_to(db, same, case.received_on.replace(day=1), case.received_on, case.id)
+
+
+def fee_notice_params(db: rows.Db, case: rows.CaseRow, applicant: rows.ApplicantRow | None,
+                      params: dict[str, Any]) -> dict[str, Any]:
+    """收费通知 (条例第四十二条, 国办函〔2020〕109号): the quantity, amount and standard the law
+    gives, computed here, never taken from the caller. 按件: the engine counts the applicant's
+    applications this month; 按量: the caller gives the pages."""
+    basis, quantity = params.get("basis"), params.get("quantity")
+    if basis == "per_application":
+        if quantity is not None:
+            raise InputError("按件计收时，申请人本月第几件申请由系统统计，不能填写件数（--quantity）")
+        quantity = nth_application_this_month(db, case, applicant)
+    elif basis == "per_page":
+        if quantity is None:
+            raise InputError("按量计收须用 --quantity 填写页数")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_PAGES:
+            raise InputError(f"页数须为 1 至 {MAX_PAGES} 之间的整数")
+    amount, standard = fee_amount(basis, quantity)  # any other basis: InputError (one basis, never both)
+    return {**params, "quantity": quantity, "amount": amount, "standard": standard}
+
+
+def only_open_consultation(db: rows.Db, case: rows.CaseRow) -> int:
+    """The case's one consultation with neither a reply nor a lapse (条例第三十二条、第三十四条),
+    when the caller did not name one."""
+    open_ = [c.id for c in rows.consultations(db, case.id) if c.replied_on is None and c.lapsed_on is None]
+    if len(open_) == 1:
+        return open_[0]
+    if not open_:
+        raise InputError(f"案件 {case.number} 没有未办结的征求意见")
+    raise InputError(f"案件 {case.number} 有多份未办结的征求意见（编号 {', '.join(map(str, open_))}），请用 --consultation 指明")
+
+
+def derived_params(db: rows.Db, case: rows.CaseRow, applicant: rows.ApplicantRow | None, trigger: Trigger,
+                   params: dict[str, Any]) -> dict[str, Any]:
+    """The step's parameters with what the engine computes itself, in the step's transaction."""
+    if trigger is Trigger.FEE_NOTICE:
+        return fee_notice_params(db, case, applicant, params)
+    if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE) and params.get("consultation_id") is None:
+        return {**params, "consultation_id": only_open_consultation(db, case)}
+    return params
 
 
 @dataclass
@@ -223,6 +304,9 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
              trigger: Trigger, effective_on: dt.date, today: dt.date, params: dict[str, Any],
              reason: str = "") -> StepResult:
     reason = clean_text(reason, "理由")
+    if trigger is Trigger.FEE_NOTICE and (params.get("amount") is not None or params.get("standard") is not None):
+        # 条例第四十二条: only the 国办函〔2020〕109号 standard; no caller records an amount of its own.
+        raise InputError("收费金额由系统按国办函〔2020〕109号计算，不能直接填写")
     params = {k: clean_text(v, _PARAM_TEXT[k], limit=2000) if k in _PARAM_TEXT and isinstance(v, str) else v
               for k, v in params.items()}
     db = rows.of_session(session)
@@ -231,6 +315,8 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     clocks_before = clk.compute_clocks(facts, cal)
     dues = dues_of(clocks_before)
     applicant = rows.applicant(db, case.applicant_id)
+    if actor.roles & TRANSITIONS[trigger].roles:  # a user without the role hears that first (guards.reasons)
+        params = derived_params(db, case, applicant, trigger, params)
     req = StepRequest(trigger, actor.login, actor.roles, effective_on, today, {**params, "reason": reason})
     refused = reasons(req, facts, dues, electronic_needs_consent=cfg.rules.electronic_delivery_requires_consent,
                       applicant_consents=bool(applicant and applicant.electronic_consent))
@@ -259,7 +345,7 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     elif trigger is Trigger.CONSULTATION_LAPSE:
         rows.record_consultation_lapse(db, params["consultation_id"], effective_on)
     clocks_after = clk.compute_clocks(facts, cal)
-    _refresh_cache(case, facts, clocks_after)
+    refresh_cache(case, facts, clocks_after)
     rows.save_projection(db, case)
     allocate_letters(db, cfg, case, ev, trigger, effective_on)
     return StepResult(case, ev, warnings, extra, facts, clocks_after)
@@ -284,7 +370,7 @@ def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor
         facts, tip = facts_and_tip(db, case_id, cfg)
         clocks = clk.compute_clocks(facts, cal)
         before = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
-        _refresh_cache(case, facts, clocks)
+        refresh_cache(case, facts, clocks)
         after = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
         dues = dues_of(clocks)
         for con in rows.consultations(db, case_id):

@@ -37,7 +37,6 @@ from typing import Iterable, Iterator
 
 from ...states.machine import CaseState
 from ...states.outcomes import OUTCOMES
-from ...errors import OgiError
 
 COLUMNS = (
     ("natural", "自然人"),
@@ -90,10 +89,6 @@ CHALLENGE_COLUMNS = (("upheld", "结果维持"), ("corrected", "结果纠正"), 
                      ("pending", "尚未审结"), ("total", "总计"))
 
 
-class ReportImbalance(OgiError):
-    code = "report_imbalance"
-
-
 @dataclass(frozen=True)
 class CaseRow:
     id: int
@@ -130,52 +125,61 @@ def result_row(c: CaseRow) -> str | None:
     return o.report_row if o else None
 
 
-def compute(year: int, cases: Iterable[CaseRow], challenges: list[ChallengeRow], fees: list[FeeRow]) -> dict:
-    """Pure: the two tables, the fee total and the balance check for `year` (`cases` is walked
-    once, so it may be a stream)."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    counts = {k: {col: 0 for col, _ in COLUMNS} for k, _, _ in ROWS}
-    members: dict[str, list[str]] = {k: [] for k, _, _ in ROWS}
-    problems: list[dict] = []
+class _Table3:
+    """Table 三 as it is counted: per row and column, the cases counted in each row, and the data
+    problems that make the report unpublishable."""
 
-    def add(row: str, c: CaseRow, kind: str) -> None:
-        counts[row][kind] += 1
-        counts[row]["total"] += 1
-        members[row].append(c.number)
+    def __init__(self):
+        self.counts = {k: {col: 0 for col, _ in COLUMNS} for k, _, _ in ROWS}
+        self.members: dict[str, list[str]] = {k: [] for k, _, _ in ROWS}
+        self.problems: list[dict] = []
 
-    for c in cases:
+    def add(self, row: str, c: CaseRow, kind: str) -> None:
+        self.counts[row][kind] += 1
+        self.counts[row]["total"] += 1
+        self.members[row].append(c.number)
+
+    def problem(self, c: CaseRow, text: str) -> None:
+        self.problems.append({"case": c.number, "problem": text})
+
+    def count(self, c: CaseRow, start: dt.date, end: dt.date) -> None:
+        """Count one case in the year start..end (the rules: the module docstring)."""
         kind = c.applicant_kind if c.applicant_kind in KINDS else "other"
         closed_on = c.closed_on if c.closed else None
         if c.closed and c.closed_on is None:
-            problems.append({"case": c.number, "problem": "案件已办结但没有办结日期"})
+            self.problem(c, "案件已办结但没有办结日期")
         if c.closed_on and c.closed_on < c.received_on:
-            problems.append({"case": c.number, "problem": f"办结日期 {c.closed_on} 早于收到申请之日 {c.received_on}"})
+            self.problem(c, f"办结日期 {c.closed_on} 早于收到申请之日 {c.received_on}")
         if c.received_on > end:
-            continue
+            return
         if start <= c.received_on <= end:
-            add("一", c, kind)
-        elif closed_on is None or closed_on >= start:
-            if not (c.closed and c.closed_on is None):
-                add("二", c, kind)
+            self.add("一", c, kind)
+        elif (closed_on is None or closed_on >= start) and not (c.closed and c.closed_on is None):
+            self.add("二", c, kind)
         if closed_on is not None and start <= closed_on <= end:
             row = result_row(c)
-            if row in counts and row in RESULT_ROWS:
-                add(row, c, kind)
+            if row in RESULT_ROWS:
+                self.add(row, c, kind)
             else:
-                problems.append({"case": c.number, "problem": f"办理结果“{c.outcome}”无法对应年报表三的栏目"})
-        elif closed_on is None and not c.closed:
-            add("四", c, kind)
-        elif closed_on is not None and closed_on > end:
-            add("四", c, kind)
-    for col, _ in COLUMNS:
-        counts["三(七)"][col] = sum(counts[r][col] for r in RESULT_ROWS)
-    balance = {}
-    for col, label in COLUMNS:
-        lhs = counts["一"][col] + counts["二"][col]
-        rhs = counts["三(七)"][col] + counts["四"][col]
-        balance[col] = {"label": label, "in": lhs, "out": rhs, "ok": lhs == rhs}
-    balanced = all(b["ok"] for b in balance.values())
+                self.problem(c, f"办理结果“{c.outcome}”无法对应年报表三的栏目")
+        elif (closed_on is None and not c.closed) or (closed_on is not None and closed_on > end):
+            self.add("四", c, kind)
 
+    def finish(self) -> dict:
+        """三(七) summed from the rows above it, then the check 一 + 二 = 三(七) + 四 of each column."""
+        counts = self.counts
+        for col, _ in COLUMNS:
+            counts["三(七)"][col] = sum(counts[r][col] for r in RESULT_ROWS)
+        balance = {}
+        for col, label in COLUMNS:
+            lhs = counts["一"][col] + counts["二"][col]
+            rhs = counts["三(七)"][col] + counts["四"][col]
+            balance[col] = {"label": label, "in": lhs, "out": rhs, "ok": lhs == rhs}
+        return balance
+
+
+def _table4(challenges: list[ChallengeRow], start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
+    """Challenges by kind and result column: filed by 31 December and not decided before 1 January."""
     t4 = {g: {col: 0 for col, _ in CHALLENGE_COLUMNS} for g, _ in CHALLENGE_GROUPS}
     for ch in challenges:
         if ch.kind not in t4 or ch.filed_on > end:
@@ -187,24 +191,40 @@ def compute(year: int, cases: Iterable[CaseRow], challenges: list[ChallengeRow],
             col = "other"
         t4[ch.kind][col] += 1
         t4[ch.kind]["total"] += 1
+    return t4
 
+
+def _fee_total(fees: list[FeeRow], start: dt.date, end: dt.date) -> dict:
+    """The fees paid in the year: how many, and how much (whole yuan as an int)."""
     paid = [f for f in fees if start <= f.paid_on <= end]
     amount = sum(f.amount for f in paid)
+    return {"count": len(paid), "amount": int(amount) if float(amount).is_integer() else round(amount, 2)}
+
+
+def compute(year: int, cases: Iterable[CaseRow], challenges: list[ChallengeRow], fees: list[FeeRow]) -> dict:
+    """Pure: the two tables, the fee total and the balance check for `year` (`cases` is walked
+    once, so it may be a stream)."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    t3 = _Table3()
+    for c in cases:
+        t3.count(c, start, end)
+    balance = t3.finish()
+    t4 = _table4(challenges, start, end)
     return {
         "year": year,
         "table3": {
             "columns": [{"key": k, "label": v} for k, v in COLUMNS],
-            "rows": [{"key": k, "group": g, "item": i, "counts": counts[k]} for k, g, i in ROWS],
+            "rows": [{"key": k, "group": g, "item": i, "counts": t3.counts[k]} for k, g, i in ROWS],
         },
         "table4": {
             "groups": [{"key": g, "label": lbl, "counts": t4[g]} for g, lbl in CHALLENGE_GROUPS],
             "columns": [{"key": k, "label": v} for k, v in CHALLENGE_COLUMNS],
         },
-        "fees": {"count": len(paid), "amount": int(amount) if float(amount).is_integer() else round(amount, 2)},
-        "balanced": balanced and not problems,
+        "fees": _fee_total(fees, start, end),
+        "balanced": all(b["ok"] for b in balance.values()) and not t3.problems,
         "balance": balance,
-        "problems": problems,
-        "cases_by_row": members,
+        "problems": t3.problems,
+        "cases_by_row": t3.members,
     }
 
 
@@ -284,48 +304,9 @@ def to_csv(report: dict) -> str:
     return buf.getvalue()
 
 
-HTML_TEMPLATE = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ r.year }}年度政府信息公开工作年度报告</title>
-<style>{{ css|safe }}
-table.t3, table.t4 { font-size: 9pt; page-break-inside: avoid; table-layout: fixed; }
-table.t3 th, table.t3 td, table.t4 th, table.t4 td { padding: 0.9mm 1mm; }
-table.t3 td.num, table.t4 td.num { text-align: center; }
-table.t3 td.g { text-align: left; }
-</style></head><body>
-<h1>{{ agency }}{{ r.year }}年度政府信息公开工作年度报告（统计表）</h1>
-<h2>三、收到和处理政府信息公开申请情况</h2>
-<table class="t3">
-<colgroup><col style="width:6%"><col style="width:10%"><col style="width:28%">{% for c in cols %}<col style="width:8%">{% endfor %}</colgroup>
-<tr><th colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</th><th colspan="7">申请人情况</th></tr>
-<tr><th rowspan="2">自然人</th><th colspan="5">法人或其他组织</th><th rowspan="2">总计</th></tr>
-<tr>{% for c in cols[1:6] %}<th>{{ c.label }}</th>{% endfor %}</tr>
-{% for row in rows %}<tr>
-{%- if row.key in ('一', '二', '四') %}<td class="g" colspan="3">{{ row.group }}</td>
-{%- else %}{% if row.key == '三(一)' %}<td rowspan="{{ n3 }}">三、本年度办理结果</td>{% endif %}
-{%- if row.item %}{% if row.first %}<td class="g" rowspan="{{ row.span }}">{{ row.group }}</td>{% endif %}<td class="g">{{ row.item }}</td>
-{%- else %}<td class="g" colspan="2">{{ row.group }}</td>{% endif %}{% endif %}
-{%- for c in cols %}<td class="num">{{ row.counts[c.key] }}</td>{% endfor %}</tr>
-{% endfor %}</table>
-<div style="break-inside: avoid; page-break-inside: avoid">
-<h2>四、政府信息公开行政复议、行政诉讼情况</h2>
-<table class="t4">
-<tr><th colspan="5">行政复议</th><th colspan="10">行政诉讼</th></tr>
-<tr>{% for c in r.table4.columns %}<th rowspan="2">{{ c.label }}</th>{% endfor %}<th colspan="5">未经复议直接起诉</th><th colspan="5">复议后起诉</th></tr>
-<tr>{% for g in range(2) %}{% for c in r.table4.columns %}<th>{{ c.label }}</th>{% endfor %}{% endfor %}</tr>
-<tr>{% for g in r.table4.groups %}{% for c in r.table4.columns %}<td class="num">{{ g.counts[c.key] }}</td>{% endfor %}{% endfor %}</tr>
-</table></div>
-<p>本年度收取信息处理费 {{ r.fees.count }} 笔，共 {{ r.fees.amount }} 元（国办函〔2020〕109号）。</p>
-<p class="small">勾稽关系：{% for b in r.balance.values() %}{{ b.label }} {{ b.in }}={{ b.out }}{% if not loop.last %}；{% endif %}{% endfor %}{% if r.balanced %}，<span class="ok">成立</span>{% else %}，<span class="bad">不成立</span>{% endif %}。
-撤回申请计入“（六）其他处理 3.其他”。</p>
-</body></html>
-"""
-
-
-def to_html(report: dict, agency: str) -> str:
-    import jinja2
-
-    from ...letters.pdf import BASE_CSS
-
+def _table3_rows(report: dict) -> list[dict]:
+    """Table 三's rows with what the merged cells need: `first` row of a group with items, and
+    the group's `span`."""
     rows = []
     spans: dict[str, int] = {}
     for r in report["table3"]["rows"]:
@@ -337,10 +318,23 @@ def to_html(report: dict, agency: str) -> str:
         if r["item"]:
             seen.add(r["group"])
         rows.append({**r, "first": first, "span": spans.get(r["group"], 1)})
+    return rows
+
+
+def to_html(report: dict, agency: str) -> str:
+    """The official table layout (engine/legal/templates/annual_report.html)."""
+    from ...letters.pdf import BASE_CSS
+    from .pages import document
+
+    rows = _table3_rows(report)
     n3 = sum(1 for r in rows if r["key"].startswith("三"))
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(HTML_TEMPLATE).render(r=report, rows=rows, cols=report["table3"]["columns"], n3=n3,
-                                                 agency=agency, css=BASE_CSS)
+    return document("annual_report.html", r=report, rows=rows, cols=report["table3"]["columns"], n3=n3,
+                    agency=agency, css=BASE_CSS)
+
+
+def as_text(report: dict, fmt: str) -> str:
+    """The report as "csv" or "html" (the official table layout; PDF is this HTML printed)."""
+    return to_csv(report) if fmt == "csv" else to_html(report, report["agency"])
 
 
 def annual(login: str | None, year: int) -> dict:

@@ -9,27 +9,12 @@ counts; every change is also appended to the case's hash-chained history
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Session, select
 
 from ...errors import InputError, NotFound
 from ...states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS
-
-
-
-class LegalChallenge(SQLModel, table=True):
-    __tablename__ = "legal_challenge"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
-    kind: str  # review | lawsuit_direct | lawsuit_after_review
-    filed_on: dt.date = Field(index=True)
-    body: str = ""  # 复议机关 or 法院
-    result: Optional[str] = None  # upheld | corrected | other; None = 尚未审结
-    result_on: Optional[dt.date] = Field(default=None, index=True)
-    recorded_by: str = ""
-    filed_event_id: Optional[int] = None
-    result_event_id: Optional[int] = None
+from ..store.tables import LegalChallenge  # the table, with every other table
 
 
 def record_challenge(session: Session, actor, ref: str, kind: str, filed_on: dt.date, body: str,

@@ -1,7 +1,7 @@
 """A one-file HTML dashboard: open cases by urgency, outcomes, on-time rate by month.
 
 Self-contained: inline CSS and inline SVG, no JavaScript, no CDN — it opens from a USB stick
-or an intranet share. Figures as of a day (`--as-of`):
+or an intranet share (the page: engine/legal/templates/dashboard.html). Figures as of a day (`--as-of`):
 
 - open = received on or before the day and not closed by then; urgency from the cached next
   due date of each case (the same cache the warning sweep reads), in working days left;
@@ -148,52 +148,15 @@ _OUTCOME_COLORS = ("#1565c0", "#6a1b9a", "#c62828", "#ef6c00", "#00838f", "#558b
 
 
 def to_html(d: dict, agency: str) -> str:
+    """The page (engine/legal/templates/dashboard.html) with its three charts."""
+    from .pages import browser_page
+
     urgency = [(label, d["urgency"][k], color) for k, label, color in BUCKETS]
     outcomes = [(k, v, _OUTCOME_COLORS[i % len(_OUTCOME_COLORS)]) for i, (k, v) in enumerate(d["outcomes"].items())]
     rate = "—" if d["on_time_rate"] is None else f"{100 * d['on_time_rate']:.1f}%"
-    urgent_rows = "".join(
-        f"<tr><td>{escape(u['number'])}</td><td>{escape(u['applicant'])}</td><td>{escape(u['state'])}</td>"
-        f"<td>{u['next_due'] or '—'}</td><td class='{'bad' if (u['left'] or 0) < 0 else ''}'>"
-        f"{'逾期 ' + str(-u['left']) if (u['left'] is not None and u['left'] < 0) else u['left']}</td><td>{escape(u['clerk'])}</td></tr>"
-        for u in d["urgent"]) or "<tr><td colspan='6'>没有5个工作日内到期或逾期的案件。</td></tr>"
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>政府信息公开办理看板</title>
-<style>
-@page {{ size: 300mm 330mm; margin: 8mm; }}
-body {{ font-family: {FONT_STACK}; margin: 18px 24px; color: #212121; background: #fafafa; }}
-h1 {{ font-size: 22px; margin: 0 0 4px 0; }}
-.sub {{ color: #616161; margin-bottom: 14px; }}
-.cards {{ margin-bottom: 6px; }}
-.card {{ display: inline-block; vertical-align: top; background: white; border: 1px solid #ddd; border-radius: 6px;
-         padding: 10px 16px; min-width: 120px; margin: 0 10px 8px 0; }}
-.card b {{ font-size: 26px; display: block; }}
-.panel {{ background: white; border: 1px solid #ddd; border-radius: 6px; padding: 10px 16px; margin-bottom: 14px; }}
-.row .panel {{ display: inline-block; vertical-align: top; margin-right: 10px; }}
-h2 {{ font-size: 16px; margin: 4px 0 8px 0; }}
-svg text {{ font-family: {FONT_STACK}; fill: #212121; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
-th, td {{ border: 1px solid #ccc; padding: 4px 6px; text-align: left; }}
-th {{ background: #f0f0f0; }}
-.bad {{ color: #c62828; font-weight: bold; }}
-</style></head><body>
-<h1>{escape(agency)} 政府信息公开申请办理看板</h1>
-<div class="sub">截至 {d['as_of']}（按工作日计算；暂停计算的案件正在征求意见或等待缴费）</div>
-<div class="cards">
-<div class="card">办理中<b>{d['open']}</b></div>
-<div class="card">已逾期<b class="{'bad' if d['urgency']['overdue'] else ''}">{d['urgency']['overdue']}</b></div>
-<div class="card">5个工作日内到期<b>{d['urgency']['today'] + d['urgency']['d3'] + d['urgency']['d5']}</b></div>
-<div class="card">已办结<b>{d['closed']}</b></div>
-<div class="card">近12个月按期答复率<b>{rate}</b></div>
-</div>
-<div class="row">
-<div class="panel"><h2>办理中案件的紧迫程度</h2>{_hbar_svg(urgency)}</div>
-<div class="panel"><h2>办理结果</h2>{_hbar_svg(outcomes) if outcomes else '<p>尚无办结案件。</p>'}</div>
-</div>
-<div class="panel"><h2>按月按期答复情况（送达日不晚于答复期限为按期）</h2>{_monthly_svg(d['monthly'])}</div>
-<div class="panel"><h2>最紧迫的案件</h2>
-<table><tr><th>案件</th><th>申请人</th><th>状态</th><th>最近期限</th><th>剩余工作日</th><th>经办人</th></tr>{urgent_rows}</table></div>
-</body></html>
-"""
+    return browser_page("dashboard.html", d=d, agency=agency, font_stack=FONT_STACK, rate=rate,
+                        urgency_svg=_hbar_svg(urgency), outcomes_svg=_hbar_svg(outcomes) if outcomes else None,
+                        monthly_svg=_monthly_svg(d["monthly"]))
 
 
 def build(login: str | None, as_of: dt.date | None = None) -> tuple[dict, str]:

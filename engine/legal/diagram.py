@@ -5,7 +5,8 @@
   production machine, with Chinese labels (DESIGN.md: never draw the production machine).
 - svg / png: Graphviz DOT written from the transitions of the production machine
   `states.fsm.MACHINE` (read only) and laid out by the `dot` program, labels in Chinese
-  (STATE_LABELS, TRIGGER_LABELS) set in Noto Sans CJK SC. Steps between the same two states
+  (STATE_LABELS, TRIGGER_LABELS) set in the legal documents' font (letters/pdf.py
+  DOCUMENT_FAMILY: Noto Sans CJK SC). Steps between the same two states
   share one arrow whose id is `t:<trigger>+<trigger>...:<source>:<dest>`, so a test can see
   that each transition is drawn.
 """
@@ -16,17 +17,13 @@ import subprocess
 from dataclasses import dataclass
 
 from ...states.machine import CLOSED, STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger
-from ...errors import OgiError
+from ...errors import DiagramError
+from ...letters.pdf import DOCUMENT_FAMILY as FONT, ensure_font
 
 FORMATS = ("mermaid", "svg", "png", "dot")
-FONT = "Noto Sans CJK SC"
 TITLE = "政府信息公开申请办理流程（依申请公开）"
 OTHERS_OPEN = "（仍有其他征求意见未办结）"
 INTERNAL = "（状态不变）"
-
-
-class DiagramError(OgiError):
-    code = "diagram"
 
 
 @dataclass(frozen=True)
@@ -185,8 +182,6 @@ def render(fmt: str) -> bytes | str:
         return mermaid()
     if fmt == "dot":
         return dot_source()
-    from ...letters.pdf import ensure_font
-
     ensure_font("流程图")  # Chinese labels without the CJK font would come out as boxes
     data = run_dot(dot_source(), fmt)
     return data.decode("utf-8") if fmt == "svg" else data

@@ -6,8 +6,9 @@
 - 条例第三十六条第（六）项: an applicant who asks again for information already answered may be
   told that it will not be handled again. `repeat_warnings` tells the clerk at registration.
 
-Normalisation: Unicode NFKC, lower case, and every whitespace, punctuation and symbol character
-removed, so "某道路改造工程 立项批复。" and "某道路改造工程立项批复" are the same request.
+Normalisation (engine/store/keys.py, the key stored in applicant.name_key): Unicode NFKC, lower
+case, and every whitespace, punctuation and symbol character removed, so "某道路改造工程 立项批复。"
+and "某道路改造工程立项批复" are the same request.
 Matching is exact on the normalised text (no fuzzy similarity: a false "重复申请" would be
 worse than a missed one). Applicants are the same person when name and kind match and, where
 both gave an identity number, the numbers match.
@@ -15,34 +16,14 @@ both gave an identity number, the numbers match.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from typing import TYPE_CHECKING
 
 from ...states.machine import CaseState
+from ..store.keys import applicant_key, normalise, same_applicant  # the stored key, also for descriptions
 
-if TYPE_CHECKING:  # normalise() is imported by engine/rows.py, which loads no SQLAlchemy
+if TYPE_CHECKING:  # annotations only: the functions import the ORM where they use it
     from sqlmodel import Session
-
-    from ..store.tables import Applicant
-
-_DROP = ("P", "S", "Z", "C")  # punctuation, symbols, separators (spaces), controls
-
-
-def normalise(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(ch for ch in s if unicodedata.category(ch)[0] not in _DROP)
-
-
-def applicant_key(ap: Applicant) -> tuple[str, str, str]:
-    return (normalise(ap.name), ap.kind, (ap.id_number or "").strip().upper())
-
-
-def same_applicant(a: Applicant, b: Applicant) -> bool:
-    if normalise(a.name) != normalise(b.name) or a.kind != b.kind:
-        return False
-    ia, ib = (a.id_number or "").strip().upper(), (b.id_number or "").strip().upper()
-    return not (ia and ib and ia != ib)
 
 
 def repeat_warnings(session, case) -> list[str]:

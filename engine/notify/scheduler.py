@@ -17,8 +17,8 @@ import time
 from typing import Callable
 
 from ...errors import OgiError, StorageError
-from ..cases.history import SHANGHAI
-from .warnings import AlreadyRunning
+from ..identity import SHANGHAI
+from ...errors import AlreadyRunning
 
 LOCK_NAMESPACE = "ogi-scheduler"
 MISFIRE_GRACE_SECONDS = 24 * 3600
@@ -101,7 +101,8 @@ def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> 
     """Sweep as of today (Asia/Shanghai; OGI_TODAY fixes it), then send what is due."""
     from ..config import load_config
     from ..identity import today
-    from .warnings import send_round, sweep
+    from .delivery import send_round
+    from .outbox import sweep
 
     cfg = load_config()  # re-read every round: a corrected config takes effect without restart
     day = today()

@@ -9,8 +9,8 @@ re-walked) and only then renamed into place.
 `restore` never touches the live database before the file has been proved good: it works on a
 private copy of the file, checks that it is an ogi database (tables, known schema revision), that
 SQLite finds it intact, and that every case's chain verifies and every case row equals the replay
-of its history (engine.audit.verify_session, or history.verify_chain when the audit module is
-missing). Without --yes it stops there. With --yes it keeps the current database as
+of its history (engine/legal/audit.verify_session, or cases/history.verify_chain when the audit
+module is missing). Without --yes it stops there. With --yes it keeps the current database as
 `ogi.db.<time>.bak` (again via the backup API), copies the checked file into the live database
 through the backup API (other processes see either the old or the new database, never a mix),
 upgrades the schema if the copy is older, and verifies the result once more.
@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..config import home_dir, load_config
 from .db import SQLITE_BUSY_TIMEOUT_MS, database_url, describe_url, sqlite_path
 from ...errors import InputError, NotFound, StorageError
-from ..cases.history import now_shanghai
+from ..identity import now_shanghai
 from ..identity import require_role, resolve_actor
 
 OGI_TABLES = {"cases", "history_event", "applicant", "letter", "counter", "alembic_version"}
@@ -134,38 +134,16 @@ def verify_history(url: str) -> dict:
 
     Raises InputError on any broken history; letter-file mismatches are returned as warnings
     (the files live outside the database)."""
-    from sqlalchemy import create_engine
-    from sqlmodel import Session
+    from .db import file_session
 
-    engine = create_engine(url)
-    try:
-        with Session(engine) as s:
-            try:
-                from ..legal.audit import verify_session
-            except ImportError:
-                verify_session = None
-            if verify_session is not None:
-                r = verify_session(s, load_config())
-                fatal = [b for b in r["broken"] if b["kind"] != "letter"]
-                warnings = [b["problem"] for b in r["broken"] if b["kind"] == "letter"]
-                cases, events = r["cases"], r["events"]
-            else:  # pragma: no cover - the audit module ships with ogi
-                from sqlmodel import select
+    # The legal office's own audit (engine/legal/audit.py): a backup is verified as the record is.
+    from ..legal.audit import verify_session
 
-                from ..cases.history import chain_all, verify_chain
-                from .tables import Case, HistoryEvent
-
-                evs = list(s.exec(select(HistoryEvent).order_by(HistoryEvent.case_id, HistoryEvent.seq)))
-                by_case = chain_all(evs)
-                ids = list(s.exec(select(Case.id)))
-                fatal = []
-                for cid in ids:
-                    link = verify_chain(by_case.get(cid, []))
-                    if link is not None or cid not in by_case:
-                        fatal.append({"case_id": cid, "problem": link.problem if link else "案件没有任何办理记录"})
-                warnings, cases, events = [], len(ids), len(evs)
-    finally:
-        engine.dispose()
+    with file_session(url) as s:
+        r = verify_session(s, load_config())
+    fatal = [b for b in r["broken"] if b["kind"] != "letter"]
+    warnings = [b["problem"] for b in r["broken"] if b["kind"] == "letter"]
+    cases, events = r["cases"], r["events"]
     if fatal:
         first = fatal[0]
         where = f"案件 {first.get('case') or first.get('case_id')}：" if first.get("case_id") else ""
@@ -234,6 +212,50 @@ def backup(login: str | None, out: str | None = None) -> dict:
             "verified": True, **checked}
 
 
+def _count_cases(live: Path) -> int | None:
+    """The number of cases in the live database; None when it is missing or unreadable."""
+    if not live.exists():
+        return None
+    try:
+        con = _connect(live)
+        try:
+            return con.execute("SELECT count(*) FROM cases").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None  # a broken live database: restoring is exactly what is needed
+
+
+def _keep_live(live: Path) -> Path | None:
+    """Keep the live database as `<name>.<time>[-n].bak` before a restore; its path, or None."""
+    if not live.exists():
+        return None
+    kept = live.with_name(f"{live.name}.{_stamp()}.bak")
+    n = 1
+    while kept.exists():
+        kept = live.with_name(f"{live.name}.{_stamp()}-{n}.bak")
+        n += 1
+    try:
+        _copy_sqlite(live, kept)
+    except sqlite3.Error:
+        shutil.copyfile(live, kept)  # unreadable live database: keep its bytes as they are
+    return kept
+
+
+def _copy_into_live(work: Path, live: Path) -> None:
+    """The checked copy into the live database through the backup API (readers see old or new)."""
+    src = sqlite3.connect(str(work), isolation_level=None)
+    try:
+        dst = _connect(live)
+        try:
+            src.backup(dst)  # page by page inside one write transaction of the live file
+            dst.execute("PRAGMA journal_mode=WAL")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
 def restore(login: str | None, file: str, yes: bool = False) -> dict:
     _admin(login, "恢复数据库")
     url = database_url()
@@ -252,16 +274,7 @@ def restore(login: str | None, file: str, yes: bool = False) -> dict:
     try:
         shutil.copyfile(source, work)  # check a private copy: the backup file itself stays untouched
         checked = check_database_file(work, source)
-        current = None
-        if live.exists():
-            try:
-                con = _connect(live)
-                try:
-                    current = con.execute("SELECT count(*) FROM cases").fetchone()[0]
-                finally:
-                    con.close()
-            except sqlite3.Error:
-                current = None  # a broken live database: restoring is exactly what is needed
+        current = _count_cases(live)
         result = {"backend": "sqlite", "file": str(source), "database": str(live), "verified": True,
                   "current_cases": current, **checked}
         if not yes:
@@ -269,27 +282,8 @@ def restore(login: str | None, file: str, yes: bool = False) -> dict:
             raise InputError(f"备份文件核验通过（{checked['cases']} 件案件、{checked['events']} 条办理记录，哈希链完好）。"
                              f"恢复将替换{now}，原数据库会另存为 .bak；确认请加 --yes",
                              details={"check": result})
-        kept = None
-        if live.exists():
-            kept = live.with_name(f"{live.name}.{_stamp()}.bak")
-            n = 1
-            while kept.exists():
-                kept = live.with_name(f"{live.name}.{_stamp()}-{n}.bak")
-                n += 1
-            try:
-                _copy_sqlite(live, kept)
-            except sqlite3.Error:
-                shutil.copyfile(live, kept)  # unreadable live database: keep its bytes as they are
-        src = sqlite3.connect(str(work), isolation_level=None)
-        try:
-            dst = _connect(live)
-            try:
-                src.backup(dst)  # page by page inside one write transaction of the live file
-                dst.execute("PRAGMA journal_mode=WAL")
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        kept = _keep_live(live)
+        _copy_into_live(work, live)
     except sqlite3.Error as exc:
         raise StorageError(f"恢复失败（{exc}），当前数据库未被替换，请稍后重试") from None
     finally:

@@ -113,7 +113,7 @@ def _calendar_of(session) -> WorkCalendar:
 
 
 def calendar_of_db(db) -> WorkCalendar:
-    """_calendar_of on a plain connection (engine.rows.Db): what `ogi case show` starts with."""
+    """_calendar_of on a plain connection (rows.Db): what `ogi case show` starts with."""
     from .rows import calendar_sources
 
     rows = calendar_sources(db)
@@ -159,29 +159,10 @@ def _check_neighbours(data: YearData, cal: WorkCalendar) -> None:
             )
 
 
-def import_year(session, cfg, actor, text: str, replace: bool = False, *,
-                expected_year: int | None = None) -> dict:
-    """Validate and install one year's notice, then recompute every open case (one transaction).
-
-    Refuses, changing nothing: a user without the admin role, a bad file (YearFileError naming the
-    problem), a year already loaded (shipped or imported) unless `replace`. Importing the very same
-    file again is a no-op.
-    """
-    from sqlalchemy.exc import IntegrityError
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from ..cases.steps import recompute_open_cases
-    from ...errors import ConflictError, InputError
-    from ..cases.history import now_shanghai
-    from ..identity import require_role
+def _previous_notice(session, year: int, before: WorkCalendar) -> tuple:
+    """The year's `calendar_year` row (locked; None if never imported) and what is loaded for the
+    year now: the imported or the shipped notice, or None."""
     from .tables import CalendarYear
-
-    require_role(actor, "admin", what="导入年度节假日安排")
-    data = parse_year_file(text, expected_year)
-    digest = sha256_text(text)
-    year = data.year
-    before = load_calendar(session)
-    _check_neighbours(data, before)
 
     row = session.get(CalendarYear, year, with_for_update=True)
     shipped = {y.year: y for y in bundled_years()}
@@ -193,6 +174,50 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
                     "notice": shipped[year].notice_label, "imported_at": None, "imported_by": None}
     else:
         previous = None
+    return row, previous
+
+
+def _store_notice(session, row, year: int, text: str, digest: str, login: str) -> str:
+    """Insert the year's row (or replace `row`'s notice) and flush; the import time. ConflictError
+    when another administrator's import of the same year got there first."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ...errors import ConflictError
+    from ..identity import now_shanghai
+    from .tables import CalendarYear
+
+    now = now_shanghai().isoformat()
+    if row is None:
+        row = CalendarYear(year=year, source=text, sha256=digest, imported_at=now, imported_by=login)
+    else:
+        row.source, row.sha256, row.imported_at, row.imported_by = text, digest, now, login
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(f"另一位管理员刚刚导入了 {year} 年的节假日安排，本次未保存：请用“ogi calendar years”查看后再决定是否 --replace") from None
+    return now
+
+
+def import_year(session, cfg, actor, text: str, replace: bool = False, *,
+                expected_year: int | None = None) -> dict:
+    """Validate and install one year's notice, then recompute every open case (one transaction).
+
+    Refuses, changing nothing: a user without the admin role, a bad file (YearFileError naming the
+    problem), a year already loaded (shipped or imported) unless `replace`. Importing the very same
+    file again is a no-op.
+    """
+    from ..cases.steps import recompute_open_cases
+    from ...errors import InputError
+    from ..identity import require_role
+
+    require_role(actor, "admin", what="导入年度节假日安排")
+    data = parse_year_file(text, expected_year)
+    digest = sha256_text(text)
+    year = data.year
+    before = load_calendar(session)
+    _check_neighbours(data, before)
+    row, previous = _previous_notice(session, year, before)
 
     result = {
         "year": year, "notice": data.notice, "number": data.number, "published": data.published,
@@ -212,25 +237,13 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
             f"确需以新文件替换的，请加 --replace 重新导入（所有未办结案件的期限将随之重新计算）"
         )
 
-    now = now_shanghai().isoformat()
-    if row is None:
-        row = CalendarYear(year=year, source=text, sha256=digest, imported_at=now, imported_by=actor.login)
-    else:
-        row.source, row.sha256, row.imported_at, row.imported_by = text, digest, now, actor.login
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise ConflictError(f"另一位管理员刚刚导入了 {year} 年的节假日安排，本次未保存：请用“ogi calendar years”查看后再决定是否 --replace") from None
+    now = _store_notice(session, row, year, text, digest, actor.login)
 
     cal = load_calendar(session)
     # RULES.md NO DATA: provisional deadlines are recomputed, and each change logged, on import.
     why = f"导入 {year} 年节假日安排：{data.notice_label}（SHA-256 {digest[:12]}）"
     changes = recompute_open_cases(session, cfg, cal, actor.login, why)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConflictError("导入期间有案件被其他人修改，本次导入未保存：请稍后重试") from None
+    session.flush()
     result.update(replaced=previous is not None, imported_at=now, changed_cases=changes)
     return result
 
@@ -256,6 +269,50 @@ def weekday_cn(d: dt.date) -> str:
     return "星期" + _WEEKDAY_CN[d.weekday()]
 
 
+def _notice_days(data: YearData, year: int) -> tuple[dict, dict, list[dict], list[dict]]:
+    """Days off, make-up working days and holidays of `year` as its notice sets them, and the
+    notice's days outside the year (the previous December)."""
+    in_year = lambda d: d.year == year  # noqa: E731
+    off = {d: n for d, n in data.days_off.items() if in_year(d)}
+    makeup = {d: n for d, n in data.makeup_workdays.items() if in_year(d)}
+    holidays = [{"name": h.name, "first": h.off[0], "last": h.off[-1], "days": len(h.off),
+                 "workdays": list(h.workdays)} for h in data.holidays]
+    before_year = sorted(
+        [{"date": d, "name": n, "kind": "off"} for d, n in data.days_off.items() if not in_year(d)]
+        + [{"date": d, "name": n, "kind": "makeup"} for d, n in data.makeup_workdays.items() if not in_year(d)],
+        key=lambda x: x["date"])
+    return off, makeup, holidays, before_year
+
+
+def _estimated_days(year: int) -> tuple[dict, dict, list[dict], list[dict]]:
+    """The same for a year without a notice: the provisional estimate (放假办法第二条)."""
+    from ...calendars.statutory import statutory_days_off
+
+    off = statutory_days_off(year)
+    groups: dict[str, list[dt.date]] = {}
+    for d, n in sorted(off.items()):
+        groups.setdefault(n, []).append(d)
+    holidays = [{"name": n, "first": ds[0], "last": ds[-1], "days": len(ds), "workdays": []}
+                for n, ds in groups.items()]
+    return off, {}, holidays, []
+
+
+def _days_from_next_notice(nxt: YearData | None, year: int, off: dict, makeup: dict) -> list[dict]:
+    """The next year's notice may place days in this December (e.g. a make-up Saturday): added to
+    `off` and `makeup`, and returned as a list."""
+    from_next = []
+    if nxt is not None:
+        for d, n in nxt.days_off.items():
+            if d.year == year:
+                off[d] = n
+                from_next.append({"date": d, "name": n, "kind": "off"})
+        for d, n in nxt.makeup_workdays.items():
+            if d.year == year:
+                makeup[d] = n
+                from_next.append({"date": d, "name": n, "kind": "makeup"})
+    return from_next
+
+
 def year_overview(year: int, *, allow_provisional: bool = False) -> dict:
     """Everything `ogi calendar show YEAR` draws: the notice, days off, make-up working days.
 
@@ -263,44 +320,15 @@ def year_overview(year: int, *, allow_provisional: bool = False) -> dict:
     provisional estimate (放假办法第二条, weekends off, no make-up days).
     """
     from ...calendars import CalendarHorizonError
-    from ...calendars.statutory import statutory_days_off
 
     listing, cal = _read(lambda s: (describe_years(s), _calendar_of(s)))
     data = cal.years.get(year)
     if data is None and not allow_provisional:
         raise CalendarHorizonError([year])
     info = next((y for y in listing["years"] if y["year"] == year), None)
-    in_year = lambda d: d.year == year  # noqa: E731
-    if data is not None:
-        off = {d: n for d, n in data.days_off.items() if in_year(d)}
-        makeup = {d: n for d, n in data.makeup_workdays.items() if in_year(d)}
-        holidays = [{"name": h.name, "first": h.off[0], "last": h.off[-1], "days": len(h.off),
-                     "workdays": list(h.workdays)} for h in data.holidays]
-        before_year = sorted(
-            [{"date": d, "name": n, "kind": "off"} for d, n in data.days_off.items() if not in_year(d)]
-            + [{"date": d, "name": n, "kind": "makeup"} for d, n in data.makeup_workdays.items() if not in_year(d)],
-            key=lambda x: x["date"])
-    else:
-        off = statutory_days_off(year)
-        makeup = {}
-        groups: dict[str, list[dt.date]] = {}
-        for d, n in sorted(off.items()):
-            groups.setdefault(n, []).append(d)
-        holidays = [{"name": n, "first": ds[0], "last": ds[-1], "days": len(ds), "workdays": []}
-                    for n, ds in groups.items()]
-        before_year = []
-    # The next year's notice may place days in this December (e.g. a make-up Saturday).
-    from_next = []
+    off, makeup, holidays, before_year = _notice_days(data, year) if data is not None else _estimated_days(year)
     nxt = cal.years.get(year + 1)
-    if nxt is not None:
-        for d, n in nxt.days_off.items():
-            if in_year(d):
-                off[d] = n
-                from_next.append({"date": d, "name": n, "kind": "off"})
-        for d, n in nxt.makeup_workdays.items():
-            if in_year(d):
-                makeup[d] = n
-                from_next.append({"date": d, "name": n, "kind": "makeup"})
+    from_next = _days_from_next_notice(nxt, year, off, makeup)
     provisional = data is None
     total = cal.count(dt.date(year - 1, 12, 31), dt.date(year, 12, 31), allow_provisional=provisional)
     return {

@@ -3,6 +3,15 @@
 One use case = one transaction. Writers on SQLite start with BEGIN IMMEDIATE: a deferred BEGIN
 upgrades its lock later and fails with "database is locked" under contention even with a
 busy timeout. On PostgreSQL writers lock the case row with SELECT ... FOR UPDATE.
+
+The ways into the database, all here:
+    write_db()        steps on the hot path (register, run_step): plain SQL through rows.Db
+    write_session()   the ORM writers (letters, challenges, calendar import, warnings)
+    read_session()    ORM reads: lists, reports, audits
+    file_session(url) ORM reads of a database file that is not the live one (backup checks)
+    sqlite_read_connection(path)  `ogi case show`'s fast start: bare sqlite3, no SQLAlchemy
+Besides: schema.py borrows get_engine() for Alembic, backup.py copies SQLite files with sqlite3's
+backup API, and notify/scheduler.py holds a get_engine() connection for its PostgreSQL advisory lock.
 """
 from __future__ import annotations
 
@@ -108,7 +117,8 @@ def dispose_engines() -> None:
 
 @contextmanager
 def write_session(url: str | None = None) -> Iterator["Session"]:  # noqa: F821
-    """One transaction that will write: commit on success, roll back on any error."""
+    """ORM writers and the readers that also write: one transaction, commit on success, roll back
+    on any error. Steps use write_db instead."""
     from sqlmodel import Session
 
     engine = get_engine(url).execution_options(ogi_write=True)
@@ -123,8 +133,8 @@ def write_session(url: str | None = None) -> Iterator["Session"]:  # noqa: F821
 
 @contextmanager
 def write_db(url: str | None = None) -> Iterator["Db"]:  # noqa: F821
-    """One writing transaction on the pooled DBAPI connection itself (engine.rows.Db), without an
-    ORM session: what a step needs. BEGIN IMMEDIATE on SQLite; psycopg begins implicitly."""
+    """Steps on the hot path: one writing transaction on the pooled DBAPI connection itself
+    (rows.Db), without an ORM session. BEGIN IMMEDIATE on SQLite; psycopg begins implicitly."""
     from .rows import Db
 
     engine = get_engine(url)
@@ -146,10 +156,27 @@ def write_db(url: str | None = None) -> Iterator["Db"]:  # noqa: F821
 
 @contextmanager
 def read_session(url: str | None = None) -> Iterator["Session"]:  # noqa: F821
+    """ORM reads (lists, reports, audits): a session that never commits."""
     from sqlmodel import Session
 
     with Session(get_engine(url), expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def file_session(url: str) -> Iterator["Session"]:  # noqa: F821
+    """ORM reads of a database that is not the live one (a backup being checked): a private,
+    uncached engine without ogi's connect hooks (the file's journal mode stays as it is),
+    disposed on exit."""
+    from sqlalchemy import create_engine
+    from sqlmodel import Session
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def describe_storage_error(exc: BaseException) -> str | None:
@@ -172,3 +199,26 @@ def describe_storage_error(exc: BaseException) -> str | None:
     if "malformed" in text or "not a database" in text:
         return f"数据库文件 {where} 已损坏或不是 ogi 数据库：请用“ogi restore”从备份恢复。"
     return f"数据库操作失败（{type(exc).__name__}），本次操作未保存：{str(exc).splitlines()[0][:200]}"
+
+
+def existing_sqlite_file() -> str | None:
+    """The configured database if it is an existing SQLite file, else None."""
+    import os
+
+    path = sqlite_path(database_url())
+    if path is None or "?" in str(path) or not path.is_file():
+        return None
+    return os.path.abspath(path)
+
+
+def sqlite_read_connection(path: str):
+    """A read connection as the engine's (busy timeout; the file is in WAL mode since `ogi init`),
+    opened without creating the file, in autocommit mode: the caller begins the read
+    transaction itself so that every query sees one snapshot. No SQLAlchemy: `ogi case show`."""
+    import sqlite3
+    from urllib.parse import quote
+
+    conn = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    return conn

@@ -1,6 +1,6 @@
 """Plain SQL for the paths a clerk waits on: a step's transaction and `ogi case show`.
 
-The tables are defined once (engine/models.py, migrated by Alembic); this module reads and
+The tables are defined in engine/store/tables.py (migrated by Alembic); this module reads and
 writes them through the DBAPI connection itself (sqlite3 or psycopg) instead of the ORM: a step
 through the ORM's unit of work cost ~3 ms of Python, ten times its SQL. The same functions serve
 a connection borrowed from a SQLAlchemy session (`of_session`, inside that session's
@@ -8,7 +8,9 @@ transaction) and a bare sqlite3 connection (`ogi case show`'s fast start, cli_fa
 query exists twice. This module imports neither SQLAlchemy nor SQLModel.
 
 Values as SQLAlchemy stores them: on SQLite a Date is 'YYYY-MM-DD' text and a bool is 0/1; on
-PostgreSQL both are native. Rows come back as small dataclasses with the model's attribute names.
+PostgreSQL both are native. Rows come back as small dataclasses with the tables' column names,
+written out by hand here: tests/test_store_rows_match_tables.py checks them against tables.py
+(names and kinds), so a column added there fails the test until the row type follows.
 """
 from __future__ import annotations
 
@@ -80,7 +82,7 @@ _PG_SQL: dict[str, str] = {}
 
 def of_session(session) -> Db:
     """The DBAPI connection of a SQLAlchemy session, inside the session's transaction (a Db, as
-    engine.db.write_db yields, is returned as it is)."""
+    db.write_db yields, is returned as it is)."""
     if isinstance(session, Db):
         return session
     conn = session.connection()  # begins the transaction (BEGIN IMMEDIATE for writers on SQLite)
@@ -299,7 +301,7 @@ def calendar_sources(db: Db) -> list[tuple[int, str]]:
 
 def insert_applicant(db: Db, *, name: str, kind: str, id_number: str, phone: str, email: str, address: str,
                      electronic_consent: bool) -> int:
-    from ..legal.repeated import normalise
+    from .keys import normalise  # applicant.name_key
 
     return db.insert("INSERT INTO applicant (name, name_key, kind, id_number, phone, email, address, "
                      "electronic_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -320,8 +322,8 @@ _UPDATE_CASE = (f"UPDATE cases SET {', '.join(f'{c} = ?' for c in _PROJECTION)},
 
 
 def save_projection(db: Db, case: CaseRow) -> None:
-    """The projection and cached clocks of a case row, with the optimistic version check
-    (the version column SQLAlchemy's mapper also maintains)."""
+    """The projection and cached clocks of a case row, with the optimistic version check: every
+    step writes the case row here (the ORM never updates it in ogi's own code)."""
     n = db.run(_UPDATE_CASE, [*(getattr(case, c) for c in _PROJECTION), case.version + 1, case.id, case.version])
     if n != 1:
         raise ConflictError("该案件刚被其他人修改，本次操作未保存：请用“ogi case show”查看最新情况后重试")
@@ -375,3 +377,15 @@ def set_consultation_due(db: Db, consultation_id: int, due: dt.date) -> None:
 def third_party_objected(db: Db, case_id: int) -> bool:
     return db.one("SELECT 1 FROM consultation WHERE case_id = ? AND kind = 'third_party' AND opinion = 'object' "
                   "LIMIT 1", (case_id,)) is not None
+
+
+def count_applications_up_to(db: Db, applicant_ids: list[int], since: dt.date, received_on: dt.date,
+                             case_id: int) -> int:
+    """Cases of these applicants received from `since` up to and including the case
+    (received_on, case_id), in (received_on, id) order: the n-th application for 按件 fees."""
+    if not applicant_ids:
+        return 0
+    marks = ", ".join("?" * len(applicant_ids))
+    return db.one(f"SELECT COUNT(*) FROM cases WHERE applicant_id IN ({marks}) AND received_on >= ? "
+                  "AND (received_on < ? OR (received_on = ? AND id <= ?))",
+                  [*applicant_ids, since, received_on, received_on, case_id])[0]

@@ -1,22 +1,23 @@
-"""Database tables (SQLModel). The case row is a projection of its history events; clocks are
-derived from the events and cached here only as indexed columns for lists and the sweep."""
+"""Every database table (SQLModel), in this one module: it is Alembic's target metadata
+(migrations/env.py) and the schema the migrations in migrations/versions/ build.
+
+The case row is a projection of its history events; clocks are derived from the events and
+cached here only as indexed columns for lists and the sweep. The hot path reads and writes
+these tables with plain SQL (rows.py); tests/test_store_rows_match_tables.py keeps rows.py's
+row types in step with the columns here."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Column, Integer, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Integer, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-# SQLAlchemy's optimistic lock: a module-level Column object (the string form raises in SQLModel).
-case_version_col = Column("version", Integer, nullable=False, default=1)
-
 
 class Applicant(SQLModel, table=True):
     __tablename__ = "applicant"
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(index=True)
-    name_key: str = Field(default="", index=True)  # engine.repeated.normalise(name): repeat lookups
+    name_key: str = Field(default="", index=True)  # keys.normalise(name): repeat lookups
     kind: str  # natural | commercial | research | public_interest | legal_service | other
     id_number: str = ""  # 身份证明 (条例第二十九条); masked in listings
     phone: str = ""
@@ -27,7 +28,6 @@ class Applicant(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
-    __mapper_args__ = {"version_id_col": case_version_col}
     __table_args__ = (
         Index("ix_cases_open_due", "closed", "next_due"),
         Index("ix_cases_state", "state"),
@@ -56,7 +56,9 @@ class Case(SQLModel, table=True):
     clock_paused: bool = False
     provisional: bool = False
     created_at: str = ""
-    version: int = Field(default=1, sa_column=case_version_col)
+    # The optimistic lock: every step writes the case row through rows.save_projection, which
+    # checks and bumps it (the ORM only reads case rows).
+    version: int = Field(default=1, sa_column=Column("version", Integer, nullable=False, default=1))
 
 
 class Consultation(SQLModel, table=True):
@@ -129,3 +131,59 @@ class CalendarYear(SQLModel, table=True):
     sha256: str
     imported_at: str
     imported_by: str
+
+
+# --------------------------------------------------------------------------- warnings (0002_warnings)
+# Written by engine/notify/outbox.py (the sweep) and engine/notify/delivery.py (the senders).
+
+class WarningOutbox(SQLModel, table=True):
+    """One row per (case, clock, level, due date): the unique key makes the sweep idempotent."""
+
+    __tablename__ = "warning_outbox"
+    __table_args__ = (UniqueConstraint("case_id", "clock", "level", "due_on", name="uq_warning_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    clock: str             # correction_notice | correction | answer | consultation:ID | payment
+    level: str             # wd5 | wd3 | wd1 | due_today | overdue
+    due_on: dt.date
+    workdays_left: int     # at the sweep that created it
+    as_of: dt.date         # the sweep's day
+    provisional: bool = False
+    created_at: str = ""   # ISO 8601 +08:00
+
+
+class WarningDelivery(SQLModel, table=True):
+    """Delivery state per recipient and channel: one failing recipient never resends to others."""
+
+    __tablename__ = "warning_delivery"
+    __table_args__ = (UniqueConstraint("warning_id", "recipient", "channel", name="uq_warning_delivery"),
+                      Index("ix_warning_delivery_due", "status", "next_attempt_at"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    warning_id: int = Field(foreign_key="warning_outbox.id")
+    recipient: str         # login from [users]
+    channel: str           # email | webhook | none
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime, nullable=True))  # UTC
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sent_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime, nullable=True))  # UTC
+    address: str = ""      # where it went (robot URLs masked)
+
+
+# --------------------------------------------------------------------------- legal (0003_legal_challenge)
+# Written by engine/legal/challenges.py; counted by the annual report (table 四).
+
+class LegalChallenge(SQLModel, table=True):
+    """An administrative review or lawsuit brought against a case."""
+
+    __tablename__ = "legal_challenge"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str  # review | lawsuit_direct | lawsuit_after_review
+    filed_on: dt.date = Field(index=True)
+    body: str = ""  # 复议机关 or 法院
+    result: Optional[str] = None  # upheld | corrected | other; None = 尚未审结
+    result_on: Optional[dt.date] = Field(default=None, index=True)
+    recorded_by: str = ""
+    filed_event_id: Optional[int] = None
+    result_event_id: Optional[int] = None

@@ -1,12 +1,11 @@
-"""Alembic environment: the connection comes from ogi's own engine (see engine/schema.py)."""
+"""Alembic environment: the connection comes from ogi's own engine (see engine/store/schema.py);
+the target metadata is every table, all defined in engine/store/tables.py."""
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-from ogi.engine.store import tables as models  # noqa: F401 - registers the tables on SQLModel.metadata
-from ogi.engine.legal import challenges  # noqa: F401 - legal_challenge (0003_legal)
-from ogi.engine.notify import warnings as _warnings  # noqa: F401 - warning_outbox, warning_delivery (0002_warnings)
+from ogi.engine.store import tables  # noqa: F401 - registers every table on SQLModel.metadata
 
 target_metadata = SQLModel.metadata
 

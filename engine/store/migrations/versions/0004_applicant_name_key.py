@@ -19,8 +19,8 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     with op.batch_alter_table("applicant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name_key", sa.String(), nullable=False, server_default=""))
-    # Existing applicants: the key the engine writes for new ones (engine.repeated.normalise).
-    from ogi.engine.legal.repeated import normalise
+    # Existing applicants: the key the engine writes for new ones (engine/store/keys.py).
+    from ogi.engine.store.keys import normalise
 
     conn = op.get_bind()
     applicant = sa.table("applicant", sa.column("id", sa.Integer), sa.column("name", sa.String),

@@ -1,0 +1,214 @@
+"""Presenting one case's record to the legal office (法制机构): its history (`ogi case history`)
+and the case dossier for review or court (`ogi audit export`: PDF, CSV or JSON).
+
+The dossier carries the integrity check of the case (engine/legal/audit.py verify_session) and
+its compliance findings (engine/legal/compliance.py). The PDF is the HTML of
+engine/legal/templates/dossier.html printed by letters/pdf.py.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from ...letters.kinds import short_label
+from ...states.machine import STATE_LABELS, CaseState
+from ...states.outcomes import OUTCOMES
+from ..store.calendar_store import load_calendar
+from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, clock_label
+from ..cases import clocks as clk
+from ..cases.steps import load_case
+from ..config import Config, load_config
+from ..store.db import read_session
+from ...errors import InputError
+from ..cases.history import verify_chain
+from ..identity import now_shanghai, resolve_actor, today
+from ..masking import mask_id_number, mask_phone
+from ..store.tables import Applicant, Case, Consultation, Letter
+from ..cases.timeline import build
+from .audit import snapshot, verify_session
+
+
+# --------------------------------------------------------------------------- history
+
+def history_session(s: Session, cfg: Config, case: Case) -> dict:
+    from ..store.tables import HistoryEvent as HE
+
+    cal = load_calendar(s)
+    rows = list(s.exec(select(HE).where(HE.case_id == case.id).order_by(HE.seq)))
+    entries, facts = build(rows, cal, **clk.rule_options(cfg.rules))
+    names = {u.login: u.name for u in cfg.users.values()}
+    link = verify_chain(rows)
+    return {"id": case.id, "number": case.number, "state": case.state,
+            "state_label": STATE_LABELS.get(CaseState(case.state)) if case.state in CaseState._value2member_map_ else case.state,
+            "chain_ok": link is None, "broken": link.to_json() if link else None,
+            "entries": [e.to_json(names) for e in entries], "_facts": facts, "_calendar": cal}
+
+
+def history(login: str | None, ref: str) -> dict:
+    cfg = load_config()
+    resolve_actor(cfg, login)
+    with read_session() as s:
+        case = load_case(s, ref)
+        out = history_session(s, cfg, case)
+    out.pop("_facts"), out.pop("_calendar")
+    return out
+
+
+# --------------------------------------------------------------------------- dossier
+
+EXPORT_FORMATS = ("pdf", "csv", "json")
+
+
+def dossier(login: str | None, ref: str) -> dict:
+    """Everything a reviewer or a court needs about one case, as plain data."""
+    from .challenges import challenges_of, to_json as challenge_json
+    from .compliance import check_case
+    from .check import load_records
+
+    cfg = load_config()
+    actor = resolve_actor(cfg, login)
+    now = today()
+    with read_session() as s:
+        snapshot(s)
+        case = load_case(s, ref)
+        ap = s.get(Applicant, case.applicant_id)
+        hist = history_session(s, cfg, case)
+        facts, cal = hist.pop("_facts"), hist.pop("_calendar")
+        clocks = clk.compute_clocks(facts, cal) if facts else []
+        cons = s.exec(select(Consultation).where(Consultation.case_id == case.id).order_by(Consultation.id)).all()
+        letters = s.exec(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)).all()
+        challenges = [challenge_json(c) for c in challenges_of(s, case.id)]
+        records = load_records(s, cfg, cal, [case.id], now)
+        findings = [f.to_json() for r in records for f in check_case(r)]
+        integrity = verify_session(s, cfg, case_id=case.id)
+    private = actor.has("clerk", "admin")
+    o = OUTCOMES.get(case.outcome) if case.outcome else None
+    letter_problems = {b["letter_id"]: b["problem"] for b in integrity["broken"] if b["letter_id"] is not None}
+    case_problems = [b for b in integrity["broken"] if b["case_id"] == case.id]
+    return {
+        "generated_at": now_shanghai().isoformat(), "generated_by": actor.login, "agency": cfg.agency.name,
+        "case": {
+            "id": case.id, "number": case.number, "state": case.state, "state_label": hist["state_label"],
+            "outcome": case.outcome, "outcome_label": o.label if o else None, "outcome_article": o.article if o else None,
+            "report_row": o.report_row if o else None,
+            "applicant": {"name": ap.name, "type": ap.kind, "type_label": APPLICANT_KINDS.get(ap.kind, ap.kind),
+                          "id_number": ap.id_number if private else mask_id_number(ap.id_number),
+                          "phone": ap.phone if private else mask_phone(ap.phone), "address": ap.address,
+                          "electronic_consent": ap.electronic_consent},
+            "channel": case.channel, "channel_label": CHANNELS.get(case.channel, case.channel),
+            "submitted_on": case.submitted_on, "received_on": case.received_on, "description": case.description,
+            "requested_form": case.requested_form, "clerk": case.clerk, "closed_on": case.closed_on,
+            "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
+        },
+        "timeline": hist["entries"],
+        "clocks": [c.to_json() for c in clocks],
+        "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
+                           "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
+                           "reason": c.reason} for c in cons],
+        "letters": [{"id": l.id, "kind": l.kind, "kind_label": short_label(l.kind), "number": l.number, "issued_on": l.issued_on, "status": l.status,
+                     "file": Path(l.path).name if l.path else None, "sha256": l.sha256,
+                     "intact": None if not l.sha256 else l.id not in letter_problems,
+                     "problem": letter_problems.get(l.id)} for l in letters],
+        "challenges": challenges,
+        "integrity": {"ok": not case_problems, "broken": case_problems},
+        "findings": findings,
+    }
+
+
+def export(login: str | None, ref: str, fmt: str, out: str | None) -> dict:
+    """Build the dossier and write it as PDF, CSV or JSON; returns {format, path|content}."""
+    from ...letters.pdf import html_to_pdf, write_output
+
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"导出格式“{fmt}”不存在；可选：{'、'.join(EXPORT_FORMATS)}")
+    d = dossier(login, ref)
+    if fmt == "json":
+        from ..output import dump_json
+
+        text = dump_json(d) + "\n"
+        if out is None:
+            return {"format": "json", "content": text}
+        return {"format": "json", "path": str(write_output(text, out))}
+    if fmt == "csv":
+        text = dossier_csv(d)
+        if out is None:
+            return {"format": "csv", "content": text}
+        return {"format": "csv", "path": str(write_output("\ufeff" + text, out))}
+    pdf = html_to_pdf(dossier_html(d))
+    if out is None:
+        from ..config import home_dir
+
+        out = str(home_dir() / "exports" / f"案卷-{d['case']['number']}.pdf")
+    return {"format": "pdf", "path": str(write_output(pdf, out)), "bytes": len(pdf)}
+
+
+def _fmt_dues(dues: dict) -> str:
+    return "；".join(f"{clock_label(k)} {v}" for k, v in dues.items() if v) or "—"
+
+
+def change_text(entry: dict) -> str:
+    parts = []
+    for k in entry["changed"]:
+        b, a = entry["dues_before"].get(k), entry["dues_after"].get(k)
+        parts.append(f"{clock_label(k)}：{b or '—'} → {a or '—'}")
+    return "；".join(parts)
+
+
+def _value_label(key: str, value) -> str:
+    from ...states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS, CONSULTATION_KINDS, DELIVERY_METHODS, OPINIONS
+
+    if key == "outcome" and value in OUTCOMES:
+        return OUTCOMES[value].label
+    table = {"method": DELIVERY_METHODS, "opinion": OPINIONS, "result": CHALLENGE_RESULTS}.get(key, {})
+    if key == "kind":
+        table = {**CHALLENGE_KINDS, **CONSULTATION_KINDS}
+    return table.get(value, str(value))
+
+
+def event_note(entry: dict) -> str:
+    d = entry["data"] or {}
+    bits = [entry["reason"]] if entry["reason"] else []
+    for key, label in (("items", "补正事项"), ("party", "对象"), ("outcome", "结果"), ("method", "送达方式"),
+                       ("workdays", "工作日"), ("opinion", "意见"), ("until", "延迟至"), ("number", "文号"),
+                       ("withheld", "不予公开内容"), ("result", "结果"), ("body", "机关")):
+        if d.get(key) not in (None, ""):
+            bits.append(f"{label}：{_value_label(key, d[key])}")
+    return "；".join(str(b) for b in bits)
+
+
+def dossier_csv(d: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    c = d["case"]
+    w.writerow(["类别", "序号", "日期", "事项", "办理人", "说明", "期限（办理前）", "期限（办理后）", "期限变化"])
+    w.writerow(["案件", "", c["received_on"], f"{c['number']} {c['state_label']}", c["clerk"],
+                f"申请人：{c['applicant']['name']}（{c['applicant']['type_label']}）；所需信息：{c['description']}"
+                + (f"；办理结果：{c['outcome_label']}（{c['outcome_article']}）" if c["outcome_label"] else ""), "", "", ""])
+    for e in d["timeline"]:
+        note = "；".join(x for x in (event_note(e), f"记录时间 {e['recorded_at']}" if e["recorded_at"] else "") if x)
+        w.writerow(["办理记录", e["seq"], e["effective_on"] or "", e["label"], f"{e['actor_name']}（{e['actor']}）", note,
+                    _fmt_dues(e["dues_before"]), _fmt_dues(e["dues_after"]), change_text(e)])
+    for k in d["clocks"]:
+        w.writerow(["期限", "", k["due"] or "", k["label"], "", " / ".join(k["explanation"]), "", "", ""])
+    for l in d["letters"]:
+        state = "未生成" if l["intact"] is None else ("完好" if l["intact"] else f"异常：{l['problem']}")
+        w.writerow(["文书", l["id"], l["issued_on"], f"{l['number']} {l['kind_label']}", "", f"SHA-256 {l['sha256'] or '—'}；{state}", "", "", ""])
+    for ch in d["challenges"]:
+        w.writerow(["复议诉讼", ch["id"], ch["filed_on"], ch["kind_label"], "", f"{ch['body']}；{ch['result_label']}"
+                    + (f"（{ch['result_on']}）" if ch["result_on"] else ""), "", "", ""])
+    for f in d["findings"]:
+        w.writerow(["合规问题", f["seq"] or "", f["effective_on"] or "", f["title"], "", f"{f['message']}（{f['article']}）", "", "", ""])
+    w.writerow(["完整性", "", "", "完好" if d["integrity"]["ok"] else "异常", "",
+                "；".join(b["problem"] for b in d["integrity"]["broken"]), "", "", ""])
+    return buf.getvalue()
+
+
+def dossier_html(d: dict) -> str:
+    from ...letters.pdf import BASE_CSS
+    from .pages import document
+
+    return document("dossier.html", d=d, c=d["case"], css=BASE_CSS, note=event_note, change=change_text,
+                    method_label=lambda m: _value_label("method", m))
