@@ -16,7 +16,6 @@ normal way, which reports it in its own words. None is also the answer for any o
 """
 from __future__ import annotations
 
-import os
 
 
 def parse(argv: list[str]) -> tuple[str, str | None, bool] | None:

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS, codes_help
 from .common import console, parse_date, print_json
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
@@ -86,7 +87,7 @@ def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> Non
 
 def review_cmd(
     case: CaseArg,
-    kind: Annotated[str, typer.Option("--kind", help="review 行政复议 / lawsuit_direct 未经复议直接起诉 / lawsuit_after_review 复议后起诉")],
+    kind: Annotated[str, typer.Option("--kind", help=codes_help(CHALLENGE_KINDS))],
     filed: Annotated[str, typer.Option("--filed", help="申请复议或起诉的日期")],
     body: Annotated[str, typer.Option("--body", help="复议机关或法院名称")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
@@ -100,7 +101,7 @@ def review_cmd(
 def review_result_cmd(
     case: CaseArg,
     challenge: Annotated[int, typer.Option("--challenge", help="复议或诉讼编号（ogi case review 输出）")],
-    result: Annotated[str, typer.Option("--result", help="upheld 维持 / corrected 纠正 / other 其他")],
+    result: Annotated[str, typer.Option("--result", help=codes_help(CHALLENGE_RESULTS))],
     date: Annotated[str, typer.Option("--date", help="复议决定或裁判的日期")],
     reason: Annotated[str, typer.Option("--reason", help="说明（如决定书文号）")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,

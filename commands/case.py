@@ -6,6 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..states.machine import Trigger
+from ..states.vocabulary import (APPLICANT_KINDS, CHANNELS, CONSULTATION_KINDS, DELIVERY_METHODS, FEE_BASES,
+                                 OPINIONS, codes_help)
 from .common import optional_date, parse_date, print_json
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
@@ -42,8 +44,8 @@ def _step(ref: str, trigger: Trigger, date: str | None, as_: str | None, json_: 
 @app.command("register", help="登记一件政府信息公开申请（条例第二十九条、第三十一条）。")
 def register_cmd(
     applicant: Annotated[str, typer.Option("--applicant", help="申请人姓名或名称")],
-    applicant_type: Annotated[str, typer.Option("--applicant-type", help="natural 自然人 / commercial 商业企业 / research 科研机构 / public_interest 社会公益组织 / legal_service 法律服务机构 / other 其他")],
-    channel: Annotated[str, typer.Option("--channel", help="in_person 当面 / registered_mail 邮寄签收 / ordinary_mail 平常信函 / online 互联网 / fax 传真 / email 电子邮件")],
+    applicant_type: Annotated[str, typer.Option("--applicant-type", help=codes_help(APPLICANT_KINDS))],
+    channel: Annotated[str, typer.Option("--channel", help=codes_help(CHANNELS))],
     received: Annotated[str, typer.Option("--received", help="收到日期（当面提交之日、签收之日）")],
     description: Annotated[str, typer.Option("--description", help="所需政府信息的名称、文号或特征性描述")],
     confirmed: Annotated[Optional[str], typer.Option("--confirmed", help="与申请人确认之日（平常信函、互联网、传真）")] = None,
@@ -99,7 +101,7 @@ def correction_lapsed_cmd(case: CaseArg, date: DateOpt = None, reason: ReasonOpt
 def consult_cmd(
     case: CaseArg,
     party: Annotated[str, typer.Option("--party", help="第三方或机关名称")],
-    kind: Annotated[str, typer.Option("--kind", help="third_party 第三方 / agency 其他机关")],
+    kind: Annotated[str, typer.Option("--kind", help=codes_help(CONSULTATION_KINDS))],
     served: Annotated[Optional[str], typer.Option("--served", help="对方收到征求意见书之日（默认同发出日期）")] = None,
     information: Annotated[str, typer.Option("--information", help="涉及的政府信息")] = "",
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
@@ -115,7 +117,7 @@ def consult_cmd(
 @app.command("consultation-reply", help="登记征求意见的答复。")
 def consultation_reply_cmd(
     case: CaseArg,
-    opinion: Annotated[str, typer.Option("--opinion", help="agree 同意公开 / object 不同意公开 / none 未表示意见")],
+    opinion: Annotated[str, typer.Option("--opinion", help=codes_help(OPINIONS))],
     consultation: Annotated[Optional[int], typer.Option("--consultation", help="征求意见编号（本案只有一份未办结时可省略）")] = None,
     reason: ReasonOpt = "", date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
@@ -135,7 +137,7 @@ def consultation_lapsed_cmd(
 @app.command("fee-notice", help="发出收费通知（条例第四十二条、国办函〔2020〕109号）。")
 def fee_notice_cmd(
     case: CaseArg,
-    basis: Annotated[str, typer.Option("--basis", help="per_application 按件 / per_page 按量")],
+    basis: Annotated[str, typer.Option("--basis", help=codes_help(FEE_BASES))],
     quantity: Annotated[Optional[int], typer.Option("--quantity", help="按量：页数（按件计收时由系统统计申请人本月申请件数，不填）", min=1, max=1_000_000)] = None,
     served: Annotated[Optional[str], typer.Option("--served", help="申请人收到收费通知之日")] = None,
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
@@ -188,7 +190,7 @@ def send_back_cmd(case: CaseArg, reason: ReasonOpt = "", date: DateOpt = None, a
 @app.command("deliver", help="送达答复（直接、委托、邮寄、电子）。")
 def deliver_cmd(
     case: CaseArg,
-    method: Annotated[str, typer.Option("--method", help="direct 直接 / delegated 委托 / post 邮寄 / electronic 电子")],
+    method: Annotated[str, typer.Option("--method", help=codes_help(DELIVERY_METHODS))],
     date: DateOpt = None,
     recipient: Annotated[str, typer.Option("--recipient", help="签收人（委托送达时填写受托人）")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,

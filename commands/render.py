@@ -9,6 +9,7 @@ import os
 import sys
 import unicodedata
 
+from ..states.vocabulary import CLOCK_CHART
 from .common import console
 
 
@@ -262,7 +263,7 @@ def clock_chart_lines(r: dict, width: int = 56) -> list[str]:
     lines = [f"{'':<{label_w}}{lo.isoformat():<{width - 10}}{hi.isoformat():>10}"]
     for c in clocks:
         key = c["key"].split(":")
-        name = _CHART_NAMES.get(key[0], key[0]) + (key[1] if len(key) > 1 else "")
+        name = CLOCK_CHART.get(key[0], key[0]) + (key[1] if len(key) > 1 else "")
         a, b = col(c["start"]), col(c["due"])
         bar = [" "] * width
         fill = "░" if c.get("paused") else "─"
@@ -277,10 +278,6 @@ def clock_chart_lines(r: dict, width: int = 56) -> list[str]:
         marks[i] = "▲" if marks[i] == "─" else "◆"  # ◆: several steps on one day
     lines.append(_pad("办理步骤", label_w) + "".join(marks))
     return lines
-
-
-_CHART_NAMES = {"correction_notice": "补正告知", "correction": "补正期限", "answer": "答复期限",
-                "consultation": "征求意见", "payment": "缴费期限"}
 
 
 def _pad(text: str, width: int) -> str:

@@ -13,12 +13,8 @@ layout that needs one page fewer. The spill is measured on the first layout so t
 promising steps are tried (1-3 layouts, median 2 over the samples); the HTML is parsed once and
 the PDF written once. Same HTML, same bytes.
 
-Where a letter's ~220 ms of CPU go (bench/bench_letters.py prints it): ~27 ms a layout, ~90 ms
-WeasyPrint subsetting the two CJK faces (regular and the title's bold) with HarfBuzz, ~50 ms
-writing and compressing the PDF. WeasyPrint keeps glyph ids when it subsets, so a face costs
-what its highest glyph id costs: in Noto CJK the simplified-Chinese forms of ，：；（）“” sit at
-ids 58956..63163, so the regular face of every letter carries ~63,000 glyph slots, nearly all
-empty (a one-line page without punctuation: ~20,000).
+Where a letter's CPU goes (layouts, font subsetting, PDF writing) and why punctuation makes
+subsetting expensive: bench/README.md, "Letters".
 """
 from __future__ import annotations
 

@@ -53,97 +53,179 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
     return out
 
 
-def _specific(req: StepRequest, f, dues, electronic_needs_consent: bool, applicant_consents: bool) -> list[str]:
-    p, t, out = req.params, req.trigger, []
-    if t is Trigger.REQUEST_CORRECTION:
-        if f.correction_requested_on is not None:
-            out.append("补正告知只能一次性作出（条例第三十条），本案已告知过补正")
-        if not (p.get("items") or "").strip():
-            out.append("请用 --items 写明需要补正的事项（条例第三十条）")
-    elif t is Trigger.CORRECTION_LAPSE:
-        due = dues.get("correction")
-        if due and req.effective_on <= due:
-            out.append(f"补正期限到 {due} 才届满，届满前不能认定逾期未补正")
-    elif t is Trigger.CONSULT:
-        if p.get("kind") not in CONSULTATION_KINDS:
-            out.append("征求意见对象类型只能是 third_party（第三方）或 agency（其他机关）")
-        if not (p.get("party") or "").strip():
-            out.append("请用 --party 写明被征求意见的第三方或机关名称")
-    elif t in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
-        cid = p.get("consultation_id")
-        c = f.consultations.get(cid) if cid is not None else None
-        if c is None:
-            out.append(f"本案没有编号为 {cid} 的征求意见" if cid is not None else "请用 --consultation 指明是哪一份征求意见")
-        elif c.closed_on is not None:
-            out.append(f"征求意见 {cid}（{c.party}）已于 {c.closed_on} 办结")
-        else:
-            if req.effective_on < c.sent_on:
-                out.append(f"答复日期 {req.effective_on} 早于征求意见发出日期 {c.sent_on}")
-            due = dues.get(f"consultation:{cid}")
-            if t is Trigger.CONSULTATION_LAPSE and due and req.effective_on <= due:
-                out.append(f"征求意见答复期限到 {due} 才届满，届满前不能认定逾期未答复")
-        if t is Trigger.CONSULTATION_REPLY and p.get("opinion") not in OPINIONS:
-            out.append("意见只能是 agree（同意公开）、object（不同意公开）或 none（未表示意见）")
-        if t is Trigger.CONSULTATION_REPLY and p.get("opinion") == "object" and not (p.get("reason") or "").strip():
-            out.append("第三方不同意公开时请用 --reason 记录其理由（条例第三十二条：是否有合理理由）")
-    elif t is Trigger.FEE_NOTICE:
-        if not p.get("amount") or p.get("amount") <= 0:
-            out.append("按收费标准计算的金额为 0 元，不应发出收费通知（国办函〔2020〕109号）")
-    elif t is Trigger.FEE_LAPSE:
-        due = dues.get("payment")
-        if due and req.effective_on <= due:
-            out.append(f"缴费期限到 {due} 才届满，届满前不能认定逾期未缴费")
-    elif t is Trigger.PROPOSE:
-        key = p.get("outcome")
-        o = OUTCOMES.get(key)
-        if o is None or key not in PROPOSABLE:
-            out.append(f"办理结果“{key}”不存在；可选：{', '.join(PROPOSABLE)}")
-        else:
-            if o.needs_ground_text and not (p.get("reason") or "").strip():
-                out.append(f"“{o.label}”须用 --reason 说明理由（条例第三十六条第（三）项、第三十七条）")
-            if o.family is Family.PARTIAL and not (p.get("withheld") or "").strip():
-                out.append("部分公开须用 --withheld 写明不予公开的内容（条例第三十七条）")
-            if key == "disclose_already_public" and not (p.get("where") or "").strip():
-                out.append("已主动公开的，须用 --where 告知获取该信息的方式、途径（条例第三十六条第（一）项）")
-        if f.open_consultations:
-            out.append("仍有未办结的征求意见，请先登记其答复或逾期")
-    elif t is Trigger.APPROVE:
-        if f.proposed_by == req.actor:
-            out.append(f"办理意见由 {req.actor} 提出，提出人不能审批自己的意见（请由其他审核人审批）")
-    elif t is Trigger.SEND_BACK:
-        if not (p.get("reason") or "").strip():
-            out.append("退回须用 --reason 写明理由")
-    elif t is Trigger.DELIVER:
-        method = p.get("method")
-        if method not in DELIVERY_METHODS:
-            out.append("送达方式只能是 direct（直接）、delegated（委托）、post（邮寄）或 electronic（电子）")
-        elif method == "electronic" and electronic_needs_consent and not applicant_consents:
-            out.append("申请人未同意电子送达（国办公开办函〔2016〕235号），请改用其他送达方式或先登记其同意")
-        if f.approved_on and req.effective_on < f.approved_on:
-            out.append(f"送达日期 {req.effective_on} 早于审批日期 {f.approved_on}")
-    elif t is Trigger.EXTEND:
-        n = p.get("workdays")
-        if not isinstance(n, int) or n < 1:
-            out.append("延长的工作日数须为正整数")
-        elif f.extension_workdays + n > MAX_EXTENSION_WD:
-            left = 20 - f.extension_workdays
-            out.append(f"延长期限合计不得超过20个工作日（条例第三十三条第二款），本案最多还能延长 {left} 个工作日")
-        due = dues.get("answer")
-        if due and req.effective_on > due:
-            out.append(f"答复期限已于 {due} 届满：延期须在期限届满前告知申请人（条例第三十三条第二款）")
-        if not (p.get("reason") or "").strip():
-            out.append("请用 --reason 写明延长理由")
-    elif t is Trigger.DELAY:
-        until = p.get("until")
-        due = dues.get("answer")
-        if until is None or (due and until <= due):
-            out.append(f"延迟答复的期限须晚于当前答复期限 {due}（条例第三十五条）")
-        if not (p.get("reason") or "").strip():
-            out.append("请用 --reason 写明申请理由合理但无法按期答复的情况（条例第三十五条）")
-    elif t is Trigger.NOT_HANDLE:
-        if p.get("outcome") not in ("not_handled_petition", "not_handled_publication"):
-            out.append("不作为申请处理的情形只能是 petition（信访举报投诉）或 publication（公开出版物），条例第三十九条")
+# --------------------------------------------------------------------------- per step
+# One function per step: the reasons its own rule refuses it, given the request `r`, the case's
+# facts `f`, its current due dates and the applicant's consent to electronic delivery.
+
+def _text(p: dict, key: str) -> str:
+    return (p.get(key) or "").strip()
+
+
+def _correction_notice(r: StepRequest, f, dues, consent) -> list[str]:
+    out = []
+    if f.correction_requested_on is not None:
+        out.append("补正告知只能一次性作出（条例第三十条），本案已告知过补正")
+    if not _text(r.params, "items"):
+        out.append("请用 --items 写明需要补正的事项（条例第三十条）")
     return out
+
+
+def _correction_lapse(r: StepRequest, f, dues, consent) -> list[str]:
+    due = dues.get("correction")
+    return [f"补正期限到 {due} 才届满，届满前不能认定逾期未补正"] if due and r.effective_on <= due else []
+
+
+def _consult(r: StepRequest, f, dues, consent) -> list[str]:
+    out = []
+    if r.params.get("kind") not in CONSULTATION_KINDS:
+        out.append("征求意见对象类型只能是 " + _choices(CONSULTATION_KINDS, "或 "))
+    if not _text(r.params, "party"):
+        out.append("请用 --party 写明被征求意见的第三方或机关名称")
+    return out
+
+
+def _consultation_closing(r: StepRequest, f, dues, consent) -> list[str]:
+    """A reply to, or the lapse of, one open consultation (条例第三十二条、第三十四条)."""
+    p, out = r.params, []
+    cid = p.get("consultation_id")
+    c = f.consultations.get(cid) if cid is not None else None
+    if c is None:
+        out.append(f"本案没有编号为 {cid} 的征求意见" if cid is not None else "请用 --consultation 指明是哪一份征求意见")
+    elif c.closed_on is not None:
+        out.append(f"征求意见 {cid}（{c.party}）已于 {c.closed_on} 办结")
+    else:
+        if r.effective_on < c.sent_on:
+            out.append(f"答复日期 {r.effective_on} 早于征求意见发出日期 {c.sent_on}")
+        due = dues.get(f"consultation:{cid}")
+        if r.trigger is Trigger.CONSULTATION_LAPSE and due and r.effective_on <= due:
+            out.append(f"征求意见答复期限到 {due} 才届满，届满前不能认定逾期未答复")
+    if r.trigger is Trigger.CONSULTATION_REPLY:
+        if p.get("opinion") not in OPINIONS:
+            out.append("意见只能是 " + _choices(OPINIONS, "或 "))
+        if p.get("opinion") == "object" and not _text(p, "reason"):
+            out.append("第三方不同意公开时请用 --reason 记录其理由（条例第三十二条：是否有合理理由）")
+    return out
+
+
+def _fee_notice(r: StepRequest, f, dues, consent) -> list[str]:
+    amount = r.params.get("amount")
+    if not amount or amount <= 0:
+        return ["按收费标准计算的金额为 0 元，不应发出收费通知（国办函〔2020〕109号）"]
+    return []
+
+
+def _fee_lapse(r: StepRequest, f, dues, consent) -> list[str]:
+    due = dues.get("payment")
+    return [f"缴费期限到 {due} 才届满，届满前不能认定逾期未缴费"] if due and r.effective_on <= due else []
+
+
+def _propose(r: StepRequest, f, dues, consent) -> list[str]:
+    p, out = r.params, []
+    key = p.get("outcome")
+    o = OUTCOMES.get(key)
+    if o is None or key not in PROPOSABLE:
+        out.append(f"办理结果“{key}”不存在；可选：{', '.join(PROPOSABLE)}")
+    else:
+        if o.needs_ground_text and not _text(p, "reason"):
+            out.append(f"“{o.label}”须用 --reason 说明理由（条例第三十六条第（三）项、第三十七条）")
+        if o.family is Family.PARTIAL and not _text(p, "withheld"):
+            out.append("部分公开须用 --withheld 写明不予公开的内容（条例第三十七条）")
+        if key == "disclose_already_public" and not _text(p, "where"):
+            out.append("已主动公开的，须用 --where 告知获取该信息的方式、途径（条例第三十六条第（一）项）")
+    if f.open_consultations:
+        out.append("仍有未办结的征求意见，请先登记其答复或逾期")
+    return out
+
+
+def _approve(r: StepRequest, f, dues, consent) -> list[str]:
+    if f.proposed_by == r.actor:  # four eyes: the proposer never approves
+        return [f"办理意见由 {r.actor} 提出，提出人不能审批自己的意见（请由其他审核人审批）"]
+    return []
+
+
+def _send_back(r: StepRequest, f, dues, consent) -> list[str]:
+    return [] if _text(r.params, "reason") else ["退回须用 --reason 写明理由"]
+
+
+def _deliver(r: StepRequest, f, dues, consent: "Consent") -> list[str]:
+    out = []
+    method = r.params.get("method")
+    if method not in DELIVERY_METHODS:
+        out.append("送达方式只能是 direct（直接）、delegated（委托）、post（邮寄）或 electronic（电子）")
+    elif method == "electronic" and consent.needed and not consent.given:
+        out.append("申请人未同意电子送达（国办公开办函〔2016〕235号），请改用其他送达方式或先登记其同意")
+    if f.approved_on and r.effective_on < f.approved_on:
+        out.append(f"送达日期 {r.effective_on} 早于审批日期 {f.approved_on}")
+    return out
+
+
+def _extend(r: StepRequest, f, dues, consent) -> list[str]:
+    """条例第三十三条第二款: the head's extension, at most 20 WD in total, before the due date."""
+    out = []
+    n = r.params.get("workdays")
+    if not isinstance(n, int) or n < 1:
+        out.append("延长的工作日数须为正整数")
+    elif f.extension_workdays + n > MAX_EXTENSION_WD:
+        left = MAX_EXTENSION_WD - f.extension_workdays
+        out.append(f"延长期限合计不得超过{MAX_EXTENSION_WD}个工作日（条例第三十三条第二款），本案最多还能延长 {left} 个工作日")
+    due = dues.get("answer")
+    if due and r.effective_on > due:
+        out.append(f"答复期限已于 {due} 届满：延期须在期限届满前告知申请人（条例第三十三条第二款）")
+    if not _text(r.params, "reason"):
+        out.append("请用 --reason 写明延长理由")
+    return out
+
+
+def _delay(r: StepRequest, f, dues, consent) -> list[str]:
+    out = []
+    until, due = r.params.get("until"), dues.get("answer")
+    if until is None or (due and until <= due):
+        out.append(f"延迟答复的期限须晚于当前答复期限 {due}（条例第三十五条）")
+    if not _text(r.params, "reason"):
+        out.append("请用 --reason 写明申请理由合理但无法按期答复的情况（条例第三十五条）")
+    return out
+
+
+def _not_handle(r: StepRequest, f, dues, consent) -> list[str]:
+    if r.params.get("outcome") not in ("not_handled_petition", "not_handled_publication"):
+        return ["不作为申请处理的情形只能是 petition（信访举报投诉）或 publication（公开出版物），条例第三十九条"]
+    return []
+
+
+def _choices(labels: dict[str, str], last: str) -> str:
+    """"a（甲）、b（乙）或 c（丙）"."""
+    items = [f"{k}（{v}）" for k, v in labels.items()]
+    return "、".join(items[:-1]) + last + items[-1] if len(items) > 1 else items[0]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Electronic delivery: does the agency's config require consent, and did the applicant give it."""
+    needed: bool
+    given: bool
+
+
+_SPECIFIC = {
+    Trigger.REQUEST_CORRECTION: _correction_notice,
+    Trigger.CORRECTION_LAPSE: _correction_lapse,
+    Trigger.CONSULT: _consult,
+    Trigger.CONSULTATION_REPLY: _consultation_closing,
+    Trigger.CONSULTATION_LAPSE: _consultation_closing,
+    Trigger.FEE_NOTICE: _fee_notice,
+    Trigger.FEE_LAPSE: _fee_lapse,
+    Trigger.PROPOSE: _propose,
+    Trigger.APPROVE: _approve,
+    Trigger.SEND_BACK: _send_back,
+    Trigger.DELIVER: _deliver,
+    Trigger.EXTEND: _extend,
+    Trigger.DELAY: _delay,
+    Trigger.NOT_HANDLE: _not_handle,
+}
+
+
+def _specific(req: StepRequest, f, dues, electronic_needs_consent: bool, applicant_consents: bool) -> list[str]:
+    check = _SPECIFIC.get(req.trigger)
+    return check(req, f, dues, Consent(electronic_needs_consent, applicant_consents)) if check else []
 
 
 def step_allowed_now(state: CaseState) -> list[str]:

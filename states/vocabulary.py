@@ -71,6 +71,19 @@ CLOCK_SHORT = {  # the short form: timelines, lists, messages
     "payment": "缴费期限",
 }
 
+CLOCK_CHART = {  # the shortest form: the rows of the picture in `case show`
+    "correction_notice": "补正告知",
+    "correction": "补正期限",
+    "answer": "答复期限",
+    "consultation": "征求意见",
+    "payment": "缴费期限",
+}
+
+
+def codes_help(labels: dict[str, str]) -> str:
+    """"code 标签 / code 标签": the help text of an option taking one of these codes."""
+    return " / ".join(f"{code} {label}" for code, label in labels.items())
+
 
 def clock_kind(key: str) -> str:
     """"consultation:3" -> "consultation"; other keys are their own kind."""

@@ -326,39 +326,11 @@ class CaseModel(RuleBasedStateMachine):
 
     # Hypothesis picks uniformly among the enabled rules: two more doors into `step` keep
     # registrations to about a quarter of the commands.
-    @precondition(lambda self: any(c.state in OPEN for c in self.cases))
-    @rule(ix=st.integers(0, 3))
-    def push_forward(self, ix):
-        """One open case one step along the main path, by a user of the right role, dated the next
-        day: the same checks as `step`, drawn so that the walk reaches the end of the process
-        (answered) whatever the other draws do, instead of by luck."""
-        open_ = [c for c in self.cases if c.state in OPEN]
-        c = open_[ix % len(open_)]
-        offered = [t for t in allowed_triggers(c.state) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
-        offered += [t for t in offered if t in FORWARD]
-        forward = [i for i, t in enumerate(offered) if t in FORWARD]
-        if forward:  # pick < 55 keeps the exits out, as `step` offers them
-            self.step(ix=ix, mode="table", pick=forward[0], who="right", when="next", variant=0)
-
     @precondition(lambda self: bool(self.cases))
     @rule(ix=st.integers(0, 3), mode=st.sampled_from(["table"] * 6 + ["any"]), pick=st.integers(0, 60),
           who=st.sampled_from(WHO), when=st.sampled_from(WHEN), variant=st.integers(0, 7))
     def step_b(self, ix, mode, pick, who, when, variant):
         self.step(ix, mode, pick, who, when, variant)
-
-    @precondition(lambda self: any(c.state in OPEN for c in self.cases))
-    @rule(ix=st.integers(0, 3))
-    def push_forward(self, ix):
-        """One open case one step along the main path, by a user of the right role, dated the next
-        day: the same checks as `step`, drawn so that the walk reaches the end of the process
-        (answered) whatever the other draws do, instead of by luck."""
-        open_ = [c for c in self.cases if c.state in OPEN]
-        c = open_[ix % len(open_)]
-        offered = [t for t in allowed_triggers(c.state) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
-        offered += [t for t in offered if t in FORWARD]
-        forward = [i for i, t in enumerate(offered) if t in FORWARD]
-        if forward:  # pick < 55 keeps the exits out, as `step` offers them
-            self.step(ix=ix, mode="table", pick=forward[0], who="right", when="next", variant=0)
 
     @precondition(lambda self: bool(self.cases))
     @rule(ix=st.integers(0, 3), mode=st.sampled_from(["table"] * 6 + ["any"]), pick=st.integers(0, 60),

@@ -44,7 +44,6 @@ def build_context(session, cfg: Config, letter: Letter):
     ap = session.get(Applicant, case.applicant_id)
     rows = [EventView(e) for e in events_of(session, case.id)]
     upto = [e for e in rows if e.seq <= next(r.seq for r in rows if r.id == letter.event_id)]
-    ev = upto[-1]
     facts = clk.replay(upto, **clk.rule_options(cfg.rules))
     cal = load_calendar(session)
     clocks = {c.key: c for c in clk.compute_clocks(facts, cal)}
@@ -64,7 +63,15 @@ def build_context(session, cfg: Config, letter: Letter):
         provisional=any(c.provisional for c in clocks.values() if c.running),
         clerk_name=clerk.name if clerk else case.clerk,
     )
-    kind = letter.kind
+    kw.update(_fields_of_kind(session, cfg, case, ap, letter.kind, upto, facts, clocks))
+    return LetterContext(**kw)
+
+
+def _fields_of_kind(session, cfg: Config, case: Case, ap: Applicant, kind: str, upto: list, facts, clocks: dict) -> dict:
+    """What a letter of this kind says beyond the common fields, from the step that made it due
+    (`upto[-1]`) and the facts and clocks of the history up to that step."""
+    ev, answer = upto[-1], clocks.get("answer")
+    kw: dict = {}
     propose = next((e for e in reversed(upto) if e.action == Trigger.PROPOSE.value), None)
     if kind == "correction-notice":
         items = [s.strip() for s in ev.data.get("items", "").replace("；", "\n").replace(";", "\n").splitlines() if s.strip()]
@@ -100,7 +107,7 @@ def build_context(session, cfg: Config, letter: Letter):
         kw.update(served_title=LK(reply.kind).title if reply else None, served_number=reply.number if reply else None,
                   delivery_method=ev.data.get("method"), delivery_date=ev.effective_on,
                   delivery_recipient=ev.data.get("recipient") or ap.name, delivery_place=ap.address or None)
-    return LetterContext(**kw)
+    return kw
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

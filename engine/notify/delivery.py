@@ -48,7 +48,6 @@ def _stale_reason(s, cfg: Config, cal, case, w) -> str | None:
 
 def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
     from ...states.machine import STATE_LABELS, CaseState
-    from ..cases import clocks as clk
     from ..masking import mask_name
     from ..store.tables import Applicant
 
