@@ -16,7 +16,6 @@ broken link of each case. What it catches:
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from array import array
 from itertools import groupby
@@ -30,6 +29,7 @@ from ...states.machine import STATE_LABELS, CaseState
 from ..cases import clocks as clk
 from ..config import Config, load_config
 from ..store.db import read_session
+from ..store.files import sha256_file
 from ..cases.history import rendered_letter, verify_chain
 from ..identity import resolve_actor
 from ..store.tables import Case, Counter, HistoryEvent, Letter
@@ -41,14 +41,6 @@ def _broken(kind: str, problem: str, case: Case | None = None, case_id: int | No
     return {"kind": kind, "case_id": case.id if case else case_id, "case": case.number if case else None,
             "seq": extra.get("seq"), "event_id": extra.get("event_id"), "letter_id": extra.get("letter_id"),
             "path": extra.get("path"), "problem": problem}
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:

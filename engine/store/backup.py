@@ -23,7 +23,6 @@ Letter files (OGI_HOME/letters) are not in the database: back that directory up 
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -33,9 +32,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..config import home_dir, load_config
 from .db import SQLITE_BUSY_TIMEOUT_MS, database_url, describe_url, sqlite_path
+from .files import sha256_file
 from ...errors import InputError, NotFound, StorageError
-from ..identity import now_shanghai
-from ..identity import require_role, resolve_actor
+from ..identity import now_shanghai, require_role, resolve_actor
 
 OGI_TABLES = {"cases", "history_event", "applicant", "letter", "counter", "alembic_version"}
 
@@ -49,14 +48,6 @@ def _admin(login: str | None, what: str):
 
 def _stamp() -> str:
     return now_shanghai().strftime("%Y%m%d-%H%M%S")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -208,7 +199,7 @@ def backup(login: str | None, out: str | None = None) -> dict:
         if tmp.exists():
             tmp.unlink()
     return {"backend": "sqlite", "ran": True, "file": str(dest), "database": str(live),
-            "bytes": dest.stat().st_size, "sha256": _sha256(dest), "seconds": round(time.perf_counter() - t0, 3),
+            "bytes": dest.stat().st_size, "sha256": sha256_file(dest), "seconds": round(time.perf_counter() - t0, 3),
             "verified": True, **checked}
 
 
