@@ -203,7 +203,7 @@ def _exit_now(code: int) -> None:
 
     if threading.active_count() > 1:
         return
-    db = sys.modules.get(f"{__package__}.engine.db")
+    db = sys.modules.get(f"{__package__}.engine.store.db")
     try:
         if db is not None:
             db.dispose_engines()

@@ -16,7 +16,7 @@ letters rendered by `render_letters` on one worker per core against the same bat
 (b) Two identical SQLite (or PostgreSQL) instances with `--batch` letters allocated by real
     steps (receipts, replies, service receipts, extension notices), left unrendered. One is
     rendered in this process (workers=1), the other by the worker pool (os.cpu_count() workers),
-    both through engine.letters_service.render_letters, files written and each letter recorded in
+    both through engine.cases.documents.render_letters, files written and each letter recorded in
     its own transaction. Printed: wall time of each, the pool's speed-up, and the parallelism it
     achieved: CPU of the workers (getrusage of the reaped children: start-up included) plus this
     process's CPU, over the wall time. The two instances' SHA-256s are asserted identical. On a

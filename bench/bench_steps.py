@@ -114,7 +114,7 @@ def _count(statement: str, rows: int = 1) -> None:
 
 def count_writes(fn) -> list[tuple[int, int]]:
     """(inserts, updates) per transaction while fn() runs: the engine's plain-SQL statements
-    (engine.rows.Db) and any the ORM issues (SQLAlchemy's cursor events)."""
+    (engine.store.rows.Db) and any the ORM issues (SQLAlchemy's cursor events)."""
     global _COUNTING
     from sqlalchemy import event
 

@@ -193,3 +193,22 @@ def test_every_command_and_option_has_help():
             if param.param_type_name == "option" and not (getattr(param, "help", "") or "").strip():
                 missing.append(f"{' '.join(path)} {param.opts[0]}")
     assert missing == []
+
+
+def test_module_names_written_as_strings_exist():
+    """f"{__package__}.engine.store.db" and the like name modules that exist (a move must not
+    leave a lookup that silently finds nothing, as cli.py's exit clean-up would)."""
+    import importlib.util
+
+    missing = []
+    for p in _files("*.py", "engine/**/*.py", "commands/*.py"):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.JoinedStr) or len(node.values) != 2:
+                continue
+            head, tail = node.values
+            if (isinstance(head, ast.FormattedValue) and getattr(head.value, "id", "") == "__package__"
+                    and isinstance(tail, ast.Constant) and tail.value.startswith(".")):
+                base = _module(p)[0] if p.name == "__init__.py" else _module(p)[0].rsplit(".", 1)[0]
+                if importlib.util.find_spec(base + tail.value) is None:
+                    missing.append(f"{p.relative_to(ROOT)}:{node.lineno} {base + tail.value}")
+    assert missing == []

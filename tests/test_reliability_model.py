@@ -2,11 +2,11 @@
 random dates and users) against a real SQLite file and a real PostgreSQL schema, and checks after
 every step that
 
-- every case's hash chain verifies (engine.history.verify_chain over engine.cases.events_of);
+- every case's hash chain verifies (cases.history.verify_chain over cases.steps.events_of);
 - the state equals a shadow model built from states.machine.TRANSITIONS (the table), and a step
   succeeds exactly when the table, the roles and the dates allow it;
 - every due date is a working day and equals a fresh recomputation from the history
-  (engine.cases.facts_of + engine.clocks.compute_clocks), both in the cached columns
+  (cases.steps.facts_of + cases.clocks.compute_clocks), both in the cached columns
   (Case.answer_due / next_due) and in `ogi case show --json`;
 - a refused step changed nothing (every row of every table, the case row, the history hashes);
 - case numbers and 文号 stay unique and gap-free.

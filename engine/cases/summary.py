@@ -1,4 +1,4 @@
-"""What `ogi case show` and every step print about a case, on any connection (engine.rows.Db):
+"""What `ogi case show` and every step print about a case, on any connection (store.rows.Db):
 a SQLAlchemy session's, or the bare sqlite3 one of `ogi case show`'s fast start (cli_fast.py).
 No SQLAlchemy here."""
 from __future__ import annotations

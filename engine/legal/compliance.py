@@ -2,7 +2,7 @@
 
 Each rule is a function `CaseRecord -> list[Finding]` over facts replayed from the case's
 history (`engine.timeline`), the case's letter records and a few settings; no rule does I/O.
-The loader that fills `CaseRecord` from the database lives in `engine.compliance_io`.
+The loader that fills `CaseRecord` from the database lives in `engine/legal/check.py`.
 
 Rules (code — article):
     correction_notice_late       补正告知晚于收到申请之日起7个工作日（条例第三十条）

@@ -30,7 +30,7 @@ def repeat_warnings(session, case) -> list[str]:
     """Warnings for a just-registered case: the same applicant already had the same
     information answered (条例第三十六条第（六）项). Two indexed lookups (the applicant's
     normalised name, then those applicants' cases), so registering costs the same in an agency
-    of a million cases. `session`: an ORM session or an engine.rows.Db."""
+    of a million cases. `session`: an ORM session or a store.rows.Db."""
     from ..store import rows as r
 
     db = r.of_session(session)

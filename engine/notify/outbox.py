@@ -85,7 +85,7 @@ class _Ev:
 
 
 def load_facts(conn, case_ids: list[int], cfg: Config) -> dict[int, object]:
-    """The replayed facts of many cases with one query per chunk (engine.cases.facts_of, in bulk).
+    """The replayed facts of many cases with one query per chunk (cases.steps.facts_of, in bulk).
     A case whose history cannot be replayed maps to the exception instead."""
     from ..cases import clocks as clk
     from ..store.tables import HistoryEvent
