@@ -92,8 +92,6 @@ def show_cmd(
 
 
 def _print_year(view: dict) -> None:
-    import calendar as pycal
-
     from rich import box
     from rich.columns import Columns
     from rich.table import Table
@@ -116,30 +114,7 @@ def _print_year(view: dict) -> None:
         c.print(f"依据：{notice}{published}（{source}）")
     c.print(Text.assemble(("休", "bold red"), " 放假　", ("班", "bold blue"), " 调休上班　",
                           ("灰色", "dim"), " 周末　其余为工作日"))
-    months = []
-    for month in range(1, 13):
-        t = Table(title=f"{month}月", box=box.SIMPLE_HEAD, padding=(0, 0), pad_edge=False,
-                  show_edge=False, title_style="bold", caption_justify="left", collapse_padding=True)
-        for i, wd in enumerate("一二三四五六日"):
-            t.add_column(wd, justify="left", width=4, style="dim" if i >= 5 else "")
-        notes: dict[str, list] = {}
-        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month):
-            cells = []
-            for d in week:
-                if d.month != month:
-                    cells.append(Text(""))
-                elif d in makeup:
-                    cells.append(Text(f"{d.day:>2}班", style="bold blue"))
-                    notes.setdefault(f"{makeup[d]}调休上班", []).append(d)
-                elif d in off:
-                    cells.append(Text(f"{d.day:>2}休", style="bold red"))
-                    notes.setdefault(f"{off[d]}放假", []).append(d)
-                else:
-                    cells.append(Text(f"{d.day:>2}", style="dim" if d.weekday() >= 5 else ""))
-            t.add_row(*cells)
-        if notes:
-            t.caption = "；".join(f"{name} {_runs(ds)}" for name, ds in notes.items())
-        months.append(t)
+    months = [_month_table(year, month, off, makeup) for month in range(1, 13)]
     c.print(Columns(months, padding=(1, 3)))
     rows = Table(title=f"{year} 年放假安排", box=box.SIMPLE_HEAD, title_justify="left")
     for col in ("节日", "放假", "天数", "调休上班"):
@@ -157,6 +132,38 @@ def _print_year(view: dict) -> None:
         c.print(f"注：{x['date']}（{_wd(x['date'])}）{x['name']}{kind}，依据{view['next_notice']}。")
     c.print(f"全年工作日 {view['workdays_total']} 天" + ("（暂定）" if view["provisional"] else "") + "。")
 
+
+def _month_table(year: int, month: int, off: dict, makeup: dict):
+    """One month of the year's calendar: 休 days off, 班 make-up working days, weekends dimmed,
+    and a caption naming the holidays."""
+    import calendar as pycal
+
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=f"{month}月", box=box.SIMPLE_HEAD, padding=(0, 0), pad_edge=False,
+              show_edge=False, title_style="bold", caption_justify="left", collapse_padding=True)
+    for i, wd in enumerate("一二三四五六日"):
+        t.add_column(wd, justify="left", width=4, style="dim" if i >= 5 else "")
+    notes: dict[str, list] = {}
+    for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        cells = []
+        for d in week:
+            if d.month != month:
+                cells.append(Text(""))
+            elif d in makeup:
+                cells.append(Text(f"{d.day:>2}班", style="bold blue"))
+                notes.setdefault(f"{makeup[d]}调休上班", []).append(d)
+            elif d in off:
+                cells.append(Text(f"{d.day:>2}休", style="bold red"))
+                notes.setdefault(f"{off[d]}放假", []).append(d)
+            else:
+                cells.append(Text(f"{d.day:>2}", style="dim" if d.weekday() >= 5 else ""))
+        t.add_row(*cells)
+    if notes:
+        t.caption = "；".join(f"{name} {_runs(ds)}" for name, ds in notes.items())
+    return t
 
 def _wd(d) -> str:
     return "周" + "一二三四五六日"[d.weekday()]

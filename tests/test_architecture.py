@@ -12,7 +12,8 @@ review. The rooms and the direction of imports are drawn in docs/design.md:
   import no storage, no configuration loading, no network;
 - the storage core (tables, rows, db) imports no other room of the engine;
 - only cli.py and cli_fast.py import commands/ (and the demo drives cli.py);
-- every command and group has help text.
+- every command and option has help text (the row types against the tables:
+  tests/test_store_rows_match_tables.py).
 """
 from __future__ import annotations
 
