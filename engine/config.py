@@ -148,10 +148,15 @@ class Config:
     source: str = "(内置默认配置)"
 
 
-def _expect(value, kind, where: str):
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = {str: "文字", int: "整数", bool: "true 或 false", list: "列表", dict: "表"}
-        raise ConfigError(f"配置项 {where} 应为{names.get(kind, kind.__name__)}，实际为“{value}”")
+_KIND_NAMES = {str: "文字", int: "整数", float: "数字", bool: "true 或 false", list: "列表", dict: "表"}
+
+
+def expect_type(value, kind, where: str, *, suffix: str = ""):
+    """`value` if it is of `kind` (an int is a number, a bool is not), else a ConfigError naming
+    the key `where`; also used for the sections other rooms read (engine/notify/settings.py)."""
+    ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
+    if not ok or (kind in (int, float) and isinstance(value, bool)):
+        raise ConfigError(f"配置项 {where} 应为{_KIND_NAMES.get(kind, kind.__name__)}，实际为“{value}”{suffix}")
     return value
 
 
@@ -160,17 +165,17 @@ def parse_config(text: str, source: str) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"配置文件 {source} 格式错误：{exc}") from None
-    a = _expect(raw.get("agency", {}), dict, "[agency]")
+    a = expect_type(raw.get("agency", {}), dict, "[agency]")
     for key in ("name", "seal", "number_prefix"):
         if not isinstance(a.get(key), str) or not a.get(key).strip():
             raise ConfigError(f"配置文件 {source} 缺少 [agency] {key}")
-    agency = Agency(**{k: _expect(a.get(k, ""), str, f"agency.{k}") for k in Agency.__dataclass_fields__})
-    r = _expect(raw.get("rules", {}), dict, "[rules]")
+    agency = Agency(**{k: expect_type(a.get(k, ""), str, f"agency.{k}") for k in Agency.__dataclass_fields__})
+    r = expect_type(raw.get("rules", {}), dict, "[rules]")
     rules = Rules(
-        receipt_on_non_workday=_expect(r.get("receipt_on_non_workday", "calendar_date"), str, "rules.receipt_on_non_workday"),
-        correction_period_workdays=_expect(r.get("correction_period_workdays", 15), int, "rules.correction_period_workdays"),
-        fee_pauses_answer_clock=_expect(r.get("fee_pauses_answer_clock", True), bool, "rules.fee_pauses_answer_clock"),
-        electronic_delivery_requires_consent=_expect(
+        receipt_on_non_workday=expect_type(r.get("receipt_on_non_workday", "calendar_date"), str, "rules.receipt_on_non_workday"),
+        correction_period_workdays=expect_type(r.get("correction_period_workdays", 15), int, "rules.correction_period_workdays"),
+        fee_pauses_answer_clock=expect_type(r.get("fee_pauses_answer_clock", True), bool, "rules.fee_pauses_answer_clock"),
+        electronic_delivery_requires_consent=expect_type(
             r.get("electronic_delivery_requires_consent", True), bool, "rules.electronic_delivery_requires_consent"),
     )
     if rules.receipt_on_non_workday not in ("calendar_date", "next_workday"):
@@ -178,28 +183,28 @@ def parse_config(text: str, source: str) -> Config:
     if not 1 <= rules.correction_period_workdays <= 60:
         raise ConfigError("配置项 rules.correction_period_workdays 应在 1 到 60 个工作日之间")
     users = {}
-    for login, u in _expect(raw.get("users", {}), dict, "[users]").items():
-        _expect(u, dict, f"users.{login}")
-        roles = tuple(_expect(u.get("roles", []), list, f"users.{login}.roles"))
+    for login, u in expect_type(raw.get("users", {}), dict, "[users]").items():
+        expect_type(u, dict, f"users.{login}")
+        roles = tuple(expect_type(u.get("roles", []), list, f"users.{login}.roles"))
         bad = [x for x in roles if x not in ROLES]
         if bad:
             raise ConfigError(f"配置文件 {source} 中用户 {login} 的角色 {bad[0]} 不存在；可用角色：{', '.join(ROLES)}")
         users[login] = User(
             login=login,
-            name=_expect(u.get("name", login), str, f"users.{login}.name"),
+            name=expect_type(u.get("name", login), str, f"users.{login}.name"),
             roles=roles,
-            email=_expect(u.get("email", ""), str, f"users.{login}.email"),
-            webhook=_expect(u.get("webhook", ""), str, f"users.{login}.webhook"),
+            email=expect_type(u.get("email", ""), str, f"users.{login}.email"),
+            webhook=expect_type(u.get("webhook", ""), str, f"users.{login}.webhook"),
         )
-    w = _expect(raw.get("warnings", {}), dict, "[warnings]")
-    thresholds = tuple(_expect(w.get("thresholds_workdays", [5, 3, 1]), list, "warnings.thresholds_workdays"))
+    w = expect_type(raw.get("warnings", {}), dict, "[warnings]")
+    thresholds = tuple(expect_type(w.get("thresholds_workdays", [5, 3, 1]), list, "warnings.thresholds_workdays"))
     for t in thresholds:
-        _expect(t, int, "warnings.thresholds_workdays 的每一项")
+        expect_type(t, int, "warnings.thresholds_workdays 的每一项")
     warnings = WarningSettings(
         thresholds_workdays=tuple(sorted(set(thresholds), reverse=True)),
-        escalate_from_workdays=_expect(w.get("escalate_from_workdays", 1), int, "warnings.escalate_from_workdays"),
-        supervisors=tuple(_expect(w.get("supervisors", []), list, "warnings.supervisors")),
-        legal_office=tuple(_expect(w.get("legal_office", []), list, "warnings.legal_office")),
+        escalate_from_workdays=expect_type(w.get("escalate_from_workdays", 1), int, "warnings.escalate_from_workdays"),
+        supervisors=tuple(expect_type(w.get("supervisors", []), list, "warnings.supervisors")),
+        legal_office=tuple(expect_type(w.get("legal_office", []), list, "warnings.legal_office")),
         raw=w,
     )
     return Config(agency, rules, users, warnings, raw, source)

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ...errors import ConfigError
-from ..config import Config
+from ..config import Config, expect_type
 from .transports import is_robot_url
-
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,7 @@ class ChannelSettings:
 
 
 def _cfg_type(value, kind, where: str):
-    names = {str: "文字", int: "整数", bool: "true 或 false", list: "列表", dict: "表"}
-    ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        ok = True
-    if not ok:
-        raise ConfigError(f"配置项 {where} 应为{names.get(kind, '数字')}，实际为“{value}”：请修改配置文件")
-    return value
+    return expect_type(value, kind, where, suffix="：请修改配置文件")
 
 
 def _check_url(url: str, where: str) -> str:
