@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .machine import CLOSED, STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
+from .machine import STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
 from .outcomes import OUTCOMES, PROPOSABLE, Family
 from .vocabulary import CONSULTATION_KINDS, DELIVERY_METHODS, MAX_EXTENSION_WD, OPINIONS, ROLE_LABELS
 
@@ -226,7 +226,3 @@ _SPECIFIC = {
 def _specific(req: StepRequest, f, dues, electronic_needs_consent: bool, applicant_consents: bool) -> list[str]:
     check = _SPECIFIC.get(req.trigger)
     return check(req, f, dues, Consent(electronic_needs_consent, applicant_consents)) if check else []
-
-
-def step_allowed_now(state: CaseState) -> list[str]:
-    return [TRIGGER_LABELS[t] for t in allowed_triggers(state)] if state not in CLOSED else []

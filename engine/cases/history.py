@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 GENESIS = "0" * 64
 
@@ -108,10 +108,3 @@ def rendered_letter(ev) -> dict | None:
     except ValueError:
         return None
     return d if isinstance(d, dict) and isinstance(d.get("letter_id"), int) else None
-
-
-def chain_all(events: Iterable) -> dict[int, list]:
-    by_case: dict[int, list] = {}
-    for ev in events:
-        by_case.setdefault(ev.case_id, []).append(ev)
-    return by_case

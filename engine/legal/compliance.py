@@ -296,7 +296,6 @@ RULES: tuple[Rule, ...] = (
     # replayed proves nothing about how the case was handled.
     Rule("history_not_replayable", "办理记录不完整", "行政诉讼法第三十四条", history_not_replayable),
 )
-RULE_CODES = tuple(r.code for r in RULES)
 
 
 def check_case(rec: CaseRecord, rules: tuple[Rule, ...] = RULES) -> list[Finding]:

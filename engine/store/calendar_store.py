@@ -29,10 +29,6 @@ def _imported_rows(session) -> list:
     return list(session.exec(select(CalendarYear).order_by(CalendarYear.year)).all())
 
 
-def imported_years(session) -> list[YearData]:
-    return [parse_year_file(r.source, r.year) for r in _imported_rows(session)]
-
-
 def build_calendar(imported: list[YearData]) -> WorkCalendar:
     years = {y.year: y for y in bundled_years()}
     years.update({y.year: y for y in imported})  # an imported notice supersedes the shipped one
