@@ -92,7 +92,7 @@ def receive_correction_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = Non
     _step(case, Trigger.RECEIVE_CORRECTION, date, as_, json_)
 
 
-@app.command("correction-lapsed", help="补正期限届满未补正：视为放弃申请（条例第三十条）。")
+@app.command("correction-lapsed", help="补正期限届满未补正：视为放弃申请（条例第三十条），出具答复书，可用 ogi case deliver 送达。")
 def correction_lapsed_cmd(case: CaseArg, date: DateOpt = None, reason: ReasonOpt = "", as_: AsOpt = None, json_: JsonOpt = False) -> None:
     _step(case, Trigger.CORRECTION_LAPSE, date, as_, json_, reason=reason)
 
@@ -152,9 +152,9 @@ def fee_paid_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: 
     _step(case, Trigger.FEE_PAID, date, as_, json_)
 
 
-@app.command("fee-lapsed", help="逾期未缴费：视为放弃申请。")
-def fee_lapsed_cmd(case: CaseArg, date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
-    _step(case, Trigger.FEE_LAPSE, date, as_, json_)
+@app.command("fee-lapsed", help="逾期未缴费：视为放弃申请（国办函〔2020〕109号），出具答复书，可用 ogi case deliver 送达。")
+def fee_lapsed_cmd(case: CaseArg, date: DateOpt = None, reason: ReasonOpt = "", as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    _step(case, Trigger.FEE_LAPSE, date, as_, json_, reason=reason)
 
 
 @app.command("propose", help="提出办理意见（答复类型见 ogi case outcomes）。")
@@ -165,11 +165,22 @@ def propose_cmd(
     withheld: Annotated[str, typer.Option("--withheld", help="部分公开时不予公开的内容")] = "",
     where: Annotated[str, typer.Option("--where", help="已主动公开信息的获取方式、途径")] = "",
     responsible_agency: Annotated[str, typer.Option("--responsible-agency", help="负责公开该信息的机关及联系方式")] = "",
+    third_party_content: Annotated[str, typer.Option(
+        "--disclose-to-third-party",
+        help="第三方不同意公开而决定公开时：决定公开的政府信息内容（写入第三方告知书，条例第三十二条）")] = "",
+    public_interest: Annotated[str, typer.Option(
+        "--public-interest", help="第三方不同意公开而决定公开时：决定公开的理由（公共利益，条例第三十二条）")] = "",
+    query_channel: Annotated[str, typer.Option(
+        "--query-channel", help="行政查询事项（withhold_admin_query）：申请人查询该信息的渠道")] = "",
+    article: Annotated[str, typer.Option(
+        "--article", help="其他处理（other）：所依据的具体条款，如“第三十八条”（默认为《政府信息公开条例》的条款）")] = "",
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     _step(case, Trigger.PROPOSE, date, as_, json_,
           {"outcome": outcome, "withheld": withheld or None, "where": where or None,
-           "responsible_agency": responsible_agency or None}, reason)
+           "responsible_agency": responsible_agency or None, "third_party_content": third_party_content or None,
+           "public_interest": public_interest or None, "query_channel": query_channel or None,
+           "article": article or None}, reason)
 
 
 @app.command("decide", help="作出决定并报批。")
@@ -187,7 +198,7 @@ def send_back_cmd(case: CaseArg, reason: ReasonOpt = "", date: DateOpt = None, a
     _step(case, Trigger.SEND_BACK, date, as_, json_, reason=reason)
 
 
-@app.command("deliver", help="送达答复（直接、委托、邮寄、电子）。")
+@app.command("deliver", help="送达答复书或办结文书（逾期不补正、逾期未缴费的答复书，不予处理告知书；直接、委托、邮寄、电子）。")
 def deliver_cmd(
     case: CaseArg,
     method: Annotated[str, typer.Option("--method", help=codes_help(DELIVERY_METHODS))],
@@ -207,7 +218,7 @@ def extend_cmd(
     _step(case, Trigger.EXTEND, date, as_, json_, {"workdays": workdays}, reason)
 
 
-@app.command("delay", help="申请理由合理但无法按期答复：确定延迟答复的合理期限（条例第三十五条）。")
+@app.command("delay", help="申请理由合理但无法按期答复：确定延迟答复的合理期限（条例第三十五条；须在答复期限届满前确定并告知）。")
 def delay_cmd(
     case: CaseArg,
     until: Annotated[str, typer.Option("--until", help="延迟答复的期限")],
@@ -221,7 +232,7 @@ def withdraw_cmd(case: CaseArg, reason: ReasonOpt = "", date: DateOpt = None, as
     _step(case, Trigger.WITHDRAW, date, as_, json_, reason=reason)
 
 
-@app.command("not-handled", help="不作为政府信息公开申请处理（条例第三十九条：信访举报投诉、公开出版物）。")
+@app.command("not-handled", help="不作为政府信息公开申请处理（条例第三十九条：信访举报投诉、公开出版物），出具不予处理告知书，可用 ogi case deliver 送达。")
 def not_handled_cmd(
     case: CaseArg,
     ground: Annotated[str, typer.Option("--ground", help="petition 信访举报投诉 / publication 公开出版物")],
@@ -277,7 +288,10 @@ def list_cmd(
 def outcomes_cmd(json_: JsonOpt = False) -> None:
     from ..states.outcomes import OUTCOMES, PROPOSABLE
 
-    rows = [{"code": k, "label": OUTCOMES[k].label, "article": OUTCOMES[k].article, "report_row": OUTCOMES[k].report_row}
+    # "other" rests on the article the clerk names (propose --article).
+    rows = [{"code": k, "label": OUTCOMES[k].label,
+             "article": OUTCOMES[k].article + ("（具体条款用 --article 写明）" if k == "other" else ""),
+             "report_row": OUTCOMES[k].report_row}
             for k in PROPOSABLE]
     if json_:
         print_json(rows)

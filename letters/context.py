@@ -46,7 +46,8 @@ class LetterContext:
     applicant: Applicant | None = None
     request_description: str | None = None
     requested_form: str | None = None
-    answer_due: dt.date | None = None
+    answer_due: dt.date | None = None  # the answer period's last day after the letter's step
+    previous_due: dt.date | None = None  # ... and before it (延期、延迟答复告知书)
     provisional: bool = False        # a due date rests on a year without its holiday notice
     clerk_name: str | None = None    # 联系人 / 送达人
     attachments: tuple[str, ...] = ()
@@ -58,6 +59,8 @@ class LetterContext:
     already_public_where: str | None = None
     responsible_agency: str | None = None
     responsible_agency_contact: str | None = None
+    query_channel: str | None = None  # 行政查询事项: where the applicant can query it
+    legal_basis: str | None = None    # outcome "other": the exact article the clerk named
     # 补正 (条例第三十条)
     correction_items: tuple[str, ...] = ()
     correction_workdays: int | None = None
@@ -65,6 +68,8 @@ class LetterContext:
     # 延期 (条例第三十三条第二款)
     extension_workdays: int | None = None
     new_due: dt.date | None = None
+    # 延迟答复 (条例第三十五条)
+    delay_until: dt.date | None = None
     # 征求意见 / 第三方告知 (条例第三十二条、第三十四条)
     consult_party: str | None = None
     consult_information: str | None = None
@@ -74,6 +79,9 @@ class LetterContext:
     fee_standard: str | None = None
     fee_quantity: int | None = None  # the application's rank in the month, or pages
     fee_amount: Decimal | int | None = None  # yuan
+    # how the amount is computed: (first, last, count, price) per band, e.g. (31, 100, 70, 10)
+    fee_breakdown: tuple[tuple[int, int, int, int], ...] = ()
+    fee_pauses_answer: bool | None = None  # config rules.fee_pauses_answer_clock, as recorded
     fee_due: dt.date | None = None
     fee_how_to_pay: str | None = None
     # 送达回证
@@ -82,7 +90,8 @@ class LetterContext:
     delivery_method: str | None = None  # direct | delegated | post | electronic
     delivery_date: dt.date | None = None
     delivery_place: str | None = None
-    delivery_recipient: str | None = None
+    delivery_recipient: str | None = None  # 受送达人: the applicant
+    delivery_agent: str | None = None      # 代收人: who signed for the applicant (委托送达)
     delivery_note: str | None = None
 
     def __post_init__(self):
@@ -91,6 +100,7 @@ class LetterContext:
             if isinstance(value, str):
                 value = (value,)
             object.__setattr__(self, name, tuple(value or ()))
+        object.__setattr__(self, "fee_breakdown", tuple(tuple(int(x) for x in line) for line in self.fee_breakdown or ()))
         if not isinstance(self.kind, LetterKind):
             object.__setattr__(self, "kind", resolve_kind(self.kind))
 
@@ -114,9 +124,11 @@ LABELS = {
     "reasons": "理由", "withheld": "不予公开的内容", "already_public_where": "获取已主动公开信息的方式、途径",
     "correction_items": "需要补正的事项", "correction_due|correction_workdays": "补正期限",
     "extension_workdays": "延长的工作日数", "new_due": "延期后的答复期限届满日",
+    "previous_due": "原答复期限届满日", "delay_until": "延迟答复的期限",
     "consult_party": "被征求意见方", "consult_information": "涉及的政府信息",
     "fee_basis": "计收方式", "fee_standard": "收费标准", "fee_amount": "应缴金额",
-    "fee_how_to_pay": "缴费方式", "served_title": "送达文书名称", "served_number": "送达文书文号",
+    "fee_how_to_pay": "缴费方式", "fee_breakdown": "收费计算明细",
+    "fee_pauses_answer": "缴费期间是否暂停计算答复期限", "served_title": "送达文书名称", "served_number": "送达文书文号",
     "delivery_method": "送达方式", "delivery_recipient|applicant": "受送达人",
     "agency.review_body": "行政复议机关", "agency.court": "管辖法院",
 }
@@ -126,11 +138,13 @@ REQUIRED: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.RECEIPT: ("applicant.name", "request_description", "answer_due"),
     LetterKind.CORRECTION_NOTICE: ("applicant.name", "request_description", "correction_items",
                                    "correction_due|correction_workdays"),
-    LetterKind.EXTENSION_NOTICE: ("applicant.name", "extension_workdays", "new_due"),
+    LetterKind.EXTENSION_NOTICE: ("applicant.name", "extension_workdays", "previous_due", "new_due"),
+    LetterKind.DELAY_NOTICE: ("applicant.name", "delay_until", "reasons"),
     LetterKind.THIRD_PARTY_CONSULTATION: ("consult_party", "consult_information"),
     LetterKind.AGENCY_CONSULTATION: ("consult_party", "consult_information"),
     LetterKind.THIRD_PARTY_NOTICE: ("consult_party", "consult_information", "reasons"),
-    LetterKind.FEE_NOTICE: ("applicant.name", "fee_basis", "fee_standard", "fee_amount", "fee_how_to_pay"),
+    LetterKind.FEE_NOTICE: ("applicant.name", "fee_basis", "fee_standard", "fee_amount", "fee_breakdown",
+                            "fee_pauses_answer", "fee_how_to_pay"),
     LetterKind.NOT_HANDLED_NOTICE: ("applicant.name", "request_description", "outcome"),
     LetterKind.SERVICE_RECEIPT: ("served_title", "served_number", "delivery_method",
                                  "delivery_recipient|applicant"),
@@ -187,6 +201,11 @@ def problems(ctx: LetterContext) -> list[str]:
         out.append(f"办理结果“{o.label}”不能使用不予处理告知书，请改用答复书")
     if ctx.extension_workdays is not None and not 1 <= ctx.extension_workdays <= MAX_EXTENSION_WD:
         out.append("延长答复期限最长不得超过20个工作日（条例第三十三条第二款）")
+    if ctx.previous_due and ctx.delay_until and ctx.delay_until <= ctx.previous_due:
+        out.append("延迟答复的期限须晚于原答复期限届满日（条例第三十五条）")
+    if ctx.fee_breakdown and ctx.fee_amount is not None and (
+            sum(count * price for _, _, count, price in ctx.fee_breakdown) != Decimal(str(ctx.fee_amount))):
+        out.append("收费计算明细的合计与应缴金额不符")
     if ctx.fee_basis is not None and ctx.fee_basis not in FEE_BASES:
         out.append(f"计收方式“{ctx.fee_basis}”无效，应为 per_application（按件计收）或 per_page（按量计收）")
     if (ctx.delivery_method is not None and ctx.delivery_method not in DELIVERY_METHODS

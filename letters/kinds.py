@@ -20,6 +20,7 @@ class LetterKind(StrEnum):
     RECEIPT = "receipt"
     CORRECTION_NOTICE = "correction-notice"
     EXTENSION_NOTICE = "extension-notice"
+    DELAY_NOTICE = "delay-notice"
     THIRD_PARTY_CONSULTATION = "third-party-consultation"
     AGENCY_CONSULTATION = "agency-consultation"
     THIRD_PARTY_NOTICE = "third-party-notice"
@@ -54,13 +55,17 @@ _SPECS: dict[LetterKind, _Spec] = {
     _K.RECEIPT: _Spec("登记回执", "政府信息公开申请登记回执", "receipt", False),
     _K.CORRECTION_NOTICE: _Spec("补正告知书", "政府信息公开申请补正告知书", "notice", False),
     _K.EXTENSION_NOTICE: _Spec("延期答复告知书", "政府信息公开申请延期答复告知书", "notice", False),
+    # 条例第三十五条: a later due date for a reasonable but excessive request. Like the fee notice
+    # below it is an act the applicant may challenge (行政复议法第十一条第（十四）项, 法释〔2011〕17号
+    # 第一条第一款第（五）项): both carry the remedy clause.
+    _K.DELAY_NOTICE: _Spec("延迟答复告知书", "政府信息公开申请延迟答复告知书", "notice", True),
     _K.THIRD_PARTY_CONSULTATION: _Spec("第三方征求意见书", "政府信息公开第三方征求意见书", "consult", False, True),
     _K.AGENCY_CONSULTATION: _Spec("征求其他机关意见函", "政府信息公开征求意见函", "consult", False, True),
     # 法释〔2011〕17号第一条第一款第（三）项: the third party may sue over a disclosure.
     _K.THIRD_PARTY_NOTICE: _Spec("第三方告知书", "政府信息公开第三方告知书", "notice", True, True),
-    _K.FEE_NOTICE: _Spec("收费通知书", "政府信息公开信息处理费收费通知书", "notice", False),
+    _K.FEE_NOTICE: _Spec("收费通知书", "政府信息公开信息处理费收费通知书", "notice", True),
     _K.NOT_HANDLED_NOTICE: _Spec("不予处理告知书", "政府信息公开申请不予处理告知书", "reply", True),
-    _K.SERVICE_RECEIPT: _Spec("送达回证", "送达回证", "receipt", False),
+    _K.SERVICE_RECEIPT: _Spec("送达回证", "送达回证", "service", False),  # its own series, not the 登记回执's
     _K.REPLY: _Spec("答复书", "政府信息公开申请答复书", "reply", True),
 }
 
@@ -72,6 +77,9 @@ KIND_ALIASES: dict[str, LetterKind] = {
     "补正通知书": _K.CORRECTION_NOTICE,
     "延期告知书": _K.EXTENSION_NOTICE,
     "延期答复通知书": _K.EXTENSION_NOTICE,
+    "延迟答复通知书": _K.DELAY_NOTICE,
+    "延迟告知书": _K.DELAY_NOTICE,
+    "延迟答复告知": _K.DELAY_NOTICE,
     "征求意见书": _K.THIRD_PARTY_CONSULTATION,
     "征求第三方意见书": _K.THIRD_PARTY_CONSULTATION,
     "征求意见函": _K.AGENCY_CONSULTATION,

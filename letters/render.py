@@ -71,14 +71,38 @@ def cn_num(n: int) -> str:
     return head + (_CN_DIGITS[ones] if ones else "")
 
 
+def due_by(d: dt.date | None) -> str:
+    """The last day of a period, clearly included (民法典第二百零一条、第一千二百五十九条: "X日前"
+    alone is ambiguous): every letter says "2026年11月12日（含当日）前" through this filter."""
+    return "" if d is None else f"{cn_date(d)}（含当日）前"
+
+
 def yuan(amount) -> str:
+    """An amount in 元 as official letters write it: no thousands separator (6700, 1200.50)."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
+    return f"{value:.0f}" if value == value.to_integral() else f"{value:.2f}"
+
+
+_SENTENCE_END = "。！？!?…"
+_CLOSERS = "”’」』）)》〉】"
+_WEAK_END = re.compile(r"[，,、；;：:．.\s]+$")
+
+
+def sentence(text: str | None) -> str:
+    """Clerk text as a whole sentence: it ends with 。！？ (also before a closing quote or
+    bracket) and never with two of them. A trailing comma, semicolon or ASCII full stop
+    becomes 。; "需调取档案" -> "需调取档案。"; "是否存在？" stays as it is."""
+    t = _WEAK_END.sub("", (text or "").strip())
+    if not t:
+        return ""
+    core = t.rstrip(_CLOSERS)
+    return t if core and core[-1] in _SENTENCE_END else t + "。"
 
 
 def paras(text: str | None) -> list[str]:
-    """Free text -> paragraphs, one per non-blank line."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+    """Free text -> paragraphs, one per non-blank line, each a whole sentence (`sentence`): the
+    one way every template prints a clerk's paragraphs (reasons, notes)."""
+    return [sentence(line) for line in (text or "").splitlines() if line.strip()]
 
 
 def clause(text: str | None) -> str:
@@ -99,8 +123,8 @@ def environment() -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(cn_date=cn_date, cn_num=cn_num, yuan=yuan, paras=paras,
-                       clause=clause, nl2br=nl2br)
+    env.filters.update(cn_date=cn_date, cn_num=cn_num, yuan=yuan, paras=paras, sentence=sentence,
+                       clause=clause, nl2br=nl2br, due_by=due_by)
     env.globals.update(Family=Family, LetterKind=LetterKind, FEE_BASES=FEE_BASES,
                        DELIVERY_METHODS=DELIVERY_METHODS)
     return env

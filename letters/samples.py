@@ -64,8 +64,14 @@ KIND_SAMPLES: dict[str, LetterContext] = {
         correction_workdays=15),
     "extension-notice": _s(
         kind=K.EXTENSION_NOTICE, number="示自然资规告〔2026〕6号", issued_on=D(2026, 3, 25),
-        answer_due=D(2026, 3, 30), extension_workdays=20, new_due=D(2026, 4, 28),
+        previous_due=D(2026, 3, 30), answer_due=D(2026, 4, 28), extension_workdays=20, new_due=D(2026, 4, 28),
         reasons="您申请的信息涉及多个年度、多个科室保存的档案，需要逐件检索核对。"),
+    "delay-notice": _s(
+        kind=K.DELAY_NOTICE, number="示自然资规告〔2026〕7号", issued_on=D(2026, 3, 25),
+        request_description="2015年至2025年本市各年度建设用地审批文件",
+        previous_due=D(2026, 3, 30), answer_due=D(2026, 5, 29), delay_until=D(2026, 5, 29),
+        reasons="您申请公开的建设用地审批文件共计340余件，分散保存于市档案馆和本机关多个内设机构，"
+                "需要逐件调取、检索并审查是否涉及第三方合法权益"),
     "third-party-consultation": _s(
         kind=K.THIRD_PARTY_CONSULTATION, number="示自然资规征〔2026〕2号", issued_on=D(2026, 3, 10),
         consult_party="示例置业有限公司",
@@ -82,9 +88,12 @@ KIND_SAMPLES: dict[str, LetterContext] = {
                 "不公开可能对公共利益造成重大影响。"),
     "fee-notice": _s(
         kind=K.FEE_NOTICE, number="示自然资规告〔2026〕9号", issued_on=D(2026, 3, 12),
-        fee_basis="per_application", fee_quantity=12,
-        fee_standard="同一申请人一个自然月内累计申请11—30件的部分，每件100元",
-        fee_amount=100, fee_due=D(2026, 4, 10),
+        # as engine/cases/fees.py states and computes it (tests/test_letters_cli_content.py checks)
+        fee_basis="per_page", fee_quantity=150,
+        fee_standard="按量计收，同一申请按页数分段累加计算：1—30页的部分，免费；31—100页的部分，10元/页；"
+                     "101—200页的部分，20元/页；201页以上的部分，40元/页。",
+        fee_breakdown=((1, 30, 30, 0), (31, 100, 70, 10), (101, 150, 50, 20)),
+        fee_amount=1700, fee_pauses_answer=True, fee_due=D(2026, 4, 10),
         fee_how_to_pay="通过示例市非税收入缴款平台缴纳（缴款码见所附缴款通知），或者到本机关政务服务窗口缴纳"),
     "not-handled-notice": _s(
         kind=K.NOT_HANDLED_NOTICE, number="示自然资规公开〔2026〕13号", outcome="not_handled_petition",

@@ -29,8 +29,10 @@ def _build() -> Machine:
         for src in sorted(tr.sources):
             if tr.dest_if_others_open is not None:
                 m.add_transition(tr.trigger.value, src.value, tr.dest_if_others_open.value, conditions=[_others_open])
-            # dest None = an internal transition: the state stays (extension, delay).
-            m.add_transition(tr.trigger.value, src.value, tr.dest.value if tr.dest is not None else None)
+            # dest None = an internal transition: the state stays (extension, delay, serving a
+            # closed case's letter: keep_in).
+            dest = tr.dest_from(src)
+            m.add_transition(tr.trigger.value, src.value, dest.value if dest is not None else None)
     return m
 
 

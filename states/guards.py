@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .machine import STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
-from .outcomes import OUTCOMES, PROPOSABLE, Family
+from .outcomes import OUTCOMES, PROPOSABLE, Family, names_an_article, third_party_notice_due
 from .vocabulary import CONSULTATION_KINDS, DELIVERY_METHODS, MAX_EXTENSION_WD, OPINIONS, ROLE_LABELS
 
 
@@ -41,14 +41,17 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
         out.append(f"用户 {req.actor} 没有{label}的权限（需要{need}角色）")
         return out
     if facts.state not in tr.sources:
-        nexts = "、".join(f"“{TRIGGER_LABELS[t]}”" for t in allowed_triggers(facts.state)) or "无（已办结）"
+        served = facts.delivered_on is not None
+        nexts = "、".join(f"“{TRIGGER_LABELS[t]}”" for t in allowed_triggers(facts.state, served=served)) or "无（已办结）"
         out.append(f"案件当前状态为“{_fmt_state(facts.state)}”，此时不能{label}；当前可办理的步骤：{nexts}")
+        out.extend(_deliver_not_due(req, facts))
         return out
     if req.effective_on > req.today:
         out.append(f"办理日期 {req.effective_on} 晚于今天 {req.today}：不能登记尚未发生的步骤")
     floor = facts.last_effective or facts.received_on
     if req.effective_on < floor:
         out.append(f"办理日期 {req.effective_on} 早于本案上一步骤的日期 {floor}：请核对日期")
+    out.extend(_served(req, facts))
     out.extend(_specific(req, facts, dues, electronic_needs_consent, applicant_consents))
     return out
 
@@ -59,6 +62,35 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
 
 def _text(p: dict, key: str) -> str:
     return (p.get(key) or "").strip()
+
+
+SERVED_LABELS = {
+    Trigger.REQUEST_CORRECTION: ("申请人收到补正告知书之日", "补正告知书发出"),
+    Trigger.CONSULT: ("被征求意见方收到征求意见书之日", "征求意见书发出"),
+    Trigger.FEE_NOTICE: ("申请人收到收费通知之日", "收费通知发出"),
+}
+
+
+def _served(r: StepRequest, f) -> list[str]:
+    """RULES.md "dates given by people": a letter's receipt date (--served) is never before the
+    letter was sent (the step's date), never before the application was received (条例第三十一条)
+    and never in the future. One line, whichever rule it breaks first."""
+    served = r.params.get("served_on")
+    if served is None:
+        return []
+    what, sent = SERVED_LABELS.get(r.trigger, ("收到文书之日", "文书发出"))
+    if isinstance(served, str):
+        try:
+            served = dt.date.fromisoformat(served)
+        except ValueError:
+            return [f"{what}“{served}”不是有效日期（应为 YYYY-MM-DD）"]
+    if served > r.today:
+        return [f"{what} {served} 晚于今天 {r.today}：不能登记尚未发生的送达"]
+    if served < f.received_on:
+        return [f"{what} {served} 早于收到申请之日 {f.received_on}：请核对日期"]
+    if served < r.effective_on:
+        return [f"{what} {served} 早于{sent}之日 {r.effective_on}：对方不能在文书发出前收到"]
+    return []
 
 
 def _correction_notice(r: StepRequest, f, dues, consent) -> list[str]:
@@ -119,6 +151,15 @@ def _fee_lapse(r: StepRequest, f, dues, consent) -> list[str]:
     return [f"缴费期限到 {due} 才届满，届满前不能认定逾期未缴费"] if due and r.effective_on <= due else []
 
 
+def _third_party_objected(f) -> bool:
+    """A third party consulted in writing did not agree (条例第三十二条): as rows.third_party_objected."""
+    return any(c.kind == "third_party" and c.opinion == "object" for c in f.consultations.values())
+
+
+# Options of `ogi case propose` that belong to one kind of answer only.
+_THIRD_PARTY_OPTIONS = (("third_party_content", "--disclose-to-third-party"), ("public_interest", "--public-interest"))
+
+
 def _propose(r: StepRequest, f, dues, consent) -> list[str]:
     p, out = r.params, []
     key = p.get("outcome")
@@ -132,9 +173,37 @@ def _propose(r: StepRequest, f, dues, consent) -> list[str]:
             out.append("部分公开须用 --withheld 写明不予公开的内容（条例第三十七条）")
         if key == "disclose_already_public" and not _text(p, "where"):
             out.append("已主动公开的，须用 --where 告知获取该信息的方式、途径（条例第三十六条第（一）项）")
+        out.extend(_third_party_notice_fields(p, f, key))
+        if key == "withhold_admin_query" and not _text(p, "query_channel"):
+            out.append("属于行政查询事项的，须用 --query-channel 告知申请人查询该信息的渠道（条例第三十六条第（三）项）")
+        elif key != "withhold_admin_query" and _text(p, "query_channel"):
+            out.append("--query-channel 只用于行政查询事项（withhold_admin_query），本办理结果不填写")
+        article = _text(p, "article")
+        if key == "other" and not names_an_article(article):
+            out.append(("“其他处理（其他）”须用 --article 写明所依据的具体条款，如“第三十八条”或"
+                        "“《中华人民共和国政府信息公开条例》第三十六条第（三）项”") +
+                       (f"；“{article}”没有写明第几条" if article else ""))
+        elif key != "other" and article:
+            out.append(f"--article 只用于“其他处理（其他）”；“{o.label}”的依据为{o.article}，不填写")
     if f.open_consultations:
         out.append("仍有未办结的征求意见，请先登记其答复或逾期")
     return out
+
+
+def _third_party_notice_fields(p: dict, f, key: str) -> list[str]:
+    """条例第三十二条: disclosing over a third party's objection, the agency tells it in writing what
+    it discloses and why; the proposal records both (the same condition as the notice itself)."""
+    given = [opt for name, opt in _THIRD_PARTY_OPTIONS if _text(p, name)]
+    if third_party_notice_due(key, _third_party_objected(f)):
+        missing = [opt for name, opt in _THIRD_PARTY_OPTIONS if not _text(p, name)]
+        if missing:
+            return ["第三方不同意公开而本机关决定公开的，须将决定公开的政府信息内容和理由书面告知第三方"
+                    "（条例第三十二条）：请用 --disclose-to-third-party 写明决定公开的内容，"
+                    "用 --public-interest 写明决定公开的理由（不公开可能对公共利益造成的重大影响）"]
+    elif given:
+        return [f"{'、'.join(given)} 只在第三方不同意公开而本机关决定予以公开或部分公开时填写（条例第三十二条），"
+                "本案不需要第三方告知书"]
+    return []
 
 
 def _approve(r: StepRequest, f, dues, consent) -> list[str]:
@@ -156,7 +225,21 @@ def _deliver(r: StepRequest, f, dues, consent: "Consent") -> list[str]:
         out.append("申请人未同意电子送达（国办公开办函〔2016〕235号），请改用其他送达方式或先登记其同意")
     if f.approved_on and r.effective_on < f.approved_on:
         out.append(f"送达日期 {r.effective_on} 早于审批日期 {f.approved_on}")
+    if f.state in TRANSITIONS[Trigger.DELIVER].keep_in:
+        # A closed case's own letter (视为放弃申请的答复书、不予处理告知书) is served once; the
+        # engine names the letter (served_letter) when the case has one.
+        if f.delivered_on is not None:
+            out.append(f"本案的办结文书已于 {f.delivered_on} 送达，不能重复送达")
+        elif not _text(r.params, "served_letter"):
+            out.append(f"本案“{_fmt_state(f.state)}”时没有出具需要送达的文书，无法登记送达")
     return out
+
+
+def _deliver_not_due(r: StepRequest, f) -> list[str]:
+    """Why a closed case without a letter of its own has nothing to serve."""
+    if r.trigger is Trigger.DELIVER and f.state is CaseState.WITHDRAWN:
+        return ["申请人撤回申请的，本机关不再作出答复，本案没有需要送达的文书"]
+    return []
 
 
 def _extend(r: StepRequest, f, dues, consent) -> list[str]:
@@ -181,6 +264,10 @@ def _delay(r: StepRequest, f, dues, consent) -> list[str]:
     until, due = r.params.get("until"), dues.get("answer")
     if until is None or (due and until <= due):
         out.append(f"延迟答复的期限须晚于当前答复期限 {due}（条例第三十五条）")
+    # 条例第三十五条: the later date is set and notified before the current one expires; like an
+    # extension it cannot cure lateness.
+    if due and r.effective_on > due:
+        out.append(f"答复期限已于 {due} 届满：延迟答复的期限须在答复期限届满前确定并书面告知申请人（条例第三十五条）")
     if not _text(r.params, "reason"):
         out.append("请用 --reason 写明申请理由合理但无法按期答复的情况（条例第三十五条）")
     return out

@@ -98,12 +98,22 @@ class Transition:
     article: str = ""
     # Only for consultation replies/lapses: where to go when other consultations stay open.
     dest_if_others_open: CaseState | None = None
+    # Source states in which the step keeps the state (a closed case's closing letter is served:
+    # the case stays closed). There the step happens once: see allowed_triggers(served=...).
+    keep_in: frozenset[CaseState] = frozenset()
+
+    def dest_from(self, source: CaseState) -> CaseState | None:
+        """The state after the step from `source`; None: the state does not change."""
+        return None if source in self.keep_in else self.dest
 
 
 S = CaseState
 T = Trigger
 _CLERK = frozenset({"clerk"})
 _ACTIVE = frozenset({S.PROCESSING, S.CONSULTING, S.AWAITING_PAYMENT, S.PROPOSED, S.AWAITING_APPROVAL, S.APPROVED})
+# Closings with a letter of their own to serve: 视为放弃申请 (逾期不补正 条例第三十条, 逾期未缴费
+# 国办函〔2020〕109号) gets a reply, 不予处理 (条例第三十九条) a notice. A withdrawal has none.
+_SERVED_CLOSED = frozenset({S.ABANDONED, S.NOT_HANDLED})
 
 TRANSITIONS: dict[Trigger, Transition] = {t.trigger: t for t in [
     Transition(T.ACCEPT, frozenset({S.REGISTERED}), S.PROCESSING, _CLERK, "条例第三十三条"),
@@ -122,7 +132,8 @@ TRANSITIONS: dict[Trigger, Transition] = {t.trigger: t for t in [
     Transition(T.DECIDE, frozenset({S.PROPOSED}), S.AWAITING_APPROVAL, _CLERK, "条例第三十六条"),
     Transition(T.APPROVE, frozenset({S.AWAITING_APPROVAL}), S.APPROVED, frozenset({"reviewer"}), "条例第十七条"),
     Transition(T.SEND_BACK, frozenset({S.PROPOSED, S.AWAITING_APPROVAL}), S.PROCESSING, frozenset({"reviewer"}), ""),
-    Transition(T.DELIVER, frozenset({S.APPROVED}), S.ANSWERED, _CLERK, "条例第三十三条"),
+    Transition(T.DELIVER, frozenset({S.APPROVED}) | _SERVED_CLOSED, S.ANSWERED, _CLERK, "条例第三十三条",
+               keep_in=_SERVED_CLOSED),
     Transition(T.EXTEND, _ACTIVE, None, frozenset({"head"}), "条例第三十三条第二款"),
     Transition(T.DELAY, _ACTIVE, None, frozenset({"head"}), "条例第三十五条"),
     Transition(T.WITHDRAW, OPEN, S.WITHDRAWN, _CLERK, ""),
@@ -130,14 +141,15 @@ TRANSITIONS: dict[Trigger, Transition] = {t.trigger: t for t in [
 ]}
 
 
-def allowed_triggers(state: CaseState) -> list[Trigger]:
-    """Steps whose source states include `state`, in table order."""
-    return [t for t, tr in TRANSITIONS.items() if state in tr.sources]
+def allowed_triggers(state: CaseState, *, served: bool = False) -> list[Trigger]:
+    """Steps whose source states include `state`, in table order. A step that keeps the state
+    (keep_in: serving a closed case's letter) happens once: not offered once `served`."""
+    return [t for t, tr in TRANSITIONS.items() if state in tr.sources and not (served and state in tr.keep_in)]
 
 
 def destination(trigger: Trigger, state: CaseState, others_open: bool = False) -> CaseState:
     tr = TRANSITIONS[trigger]
-    if tr.dest is None:
+    if tr.dest_from(state) is None:
         return state
     if others_open and tr.dest_if_others_open is not None:
         return tr.dest_if_others_open

@@ -49,7 +49,8 @@ def seed_clean(ogi) -> None:
     step(ogi, c, "accept", "2026-09-25")
     con = step(ogi, c, "consult", "2026-09-28", party="某化工厂", kind="third_party")["step"]["consultation_id"]
     step(ogi, c, "consultation_reply", "2026-10-09", reason="影响经营", consultation_id=con, opinion="object")
-    answer(ogi, c, accept=None, propose="2026-10-12", deliver="2026-10-14", reason="不公开可能对公共利益造成重大影响")
+    answer(ogi, c, accept=None, propose="2026-10-12", deliver="2026-10-14", reason="不公开可能对公共利益造成重大影响",
+           third_party_content="该厂污染物排放监测数据", public_interest="不公开可能对公共利益造成重大影响")
     c = register(ogi, "2026-09-24")  # fee notice and payment (the clock pauses)
     step(ogi, c, "accept", "2026-09-25")
     step(ogi, c, "fee_notice", "2026-10-09", basis="per_page", quantity=40)  # 100 元

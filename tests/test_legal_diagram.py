@@ -18,7 +18,8 @@ def table_transitions() -> set[tuple[str, str, str]]:
     out = set()
     for tr in TRANSITIONS.values():
         for src in tr.sources:
-            dest = tr.dest if tr.dest is not None else src
+            # keep_in: the step keeps that state (serving a closed case's letter)
+            dest = tr.dest if tr.dest is not None and src not in tr.keep_in else src
             out.add((src.value, dest.value, TRIGGER_LABELS[tr.trigger]))
             if tr.dest_if_others_open is not None:
                 out.add((src.value, tr.dest_if_others_open.value, TRIGGER_LABELS[tr.trigger] + diagram.OTHERS_OPEN))

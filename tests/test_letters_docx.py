@@ -143,7 +143,8 @@ def test_user_text_is_text_not_markup():
     ctx = dataclasses.replace(REPLY_SAMPLES["reply-withhold"], reasons="第一行 <b>不是标签</b> & “引号”\n第二段")
     d = read(render_docx(ctx))
     texts = [p.text for p in d.paragraphs]
-    assert "不予公开的理由：第一行 <b>不是标签</b> & “引号”" in texts and "第二段" in texts
+    # each clerk's paragraph ends as a sentence (letters.render.sentence)
+    assert "不予公开的理由：第一行 <b>不是标签</b> & “引号”。" in texts and "第二段。" in texts
 
 
 def test_parser_roles():

@@ -26,10 +26,13 @@ A4_HEIGHT, BOTTOM = 297 * MM, 35 * MM
 BLOCK = 225 * MM
 # Samples whose content is longer than one page even at the tightest step (25 lines of 30
 # characters): the 第三方告知书 (decision, reasons and the third party's remedy: 29 lines on the
-# grid), the 收费通知书 (four numbered fee items: 28), the partial reply (withheld parts, reasons,
-# two-part remedy, two attachments: 38), the withhold reply (refusal reasons and the
-# review-first clause: 27), the not-responsible reply (the responsible agency's contact: 27).
-TWO_PAGES = {"third-party-notice", "fee-notice", "reply-partial", "reply-withhold", "reply-not-responsible"}
+# grid), the 收费通知书 (five numbered fee items with the standard, the computation and the
+# remedy clause), the 延迟答复告知书 (the facts, the reasons, the later date and the remedy
+# clause), the partial reply (withheld parts, reasons, two-part remedy, two attachments: 38), the
+# withhold reply (refusal reasons and the review-first clause: 27), the not-responsible reply (the
+# responsible agency's contact: 27).
+TWO_PAGES = {"third-party-notice", "fee-notice", "delay-notice", "reply-partial", "reply-withhold",
+             "reply-not-responsible"}
 SENTENCE = "本机关经认真检索，该信息涉及的相关档案分散保存于多个内设机构。"
 # 3 pages on the grid, the third holding the last lines and the signature: pulled back to 2.
 SPILL = dataclasses.replace(REPLY_SAMPLES["reply-withhold"], reasons="\n".join([SENTENCE * 3] * 4 + [SENTENCE] * 2))

@@ -19,7 +19,7 @@ import pytest
 from ogi.errors import InputError, LetterError
 from ogi.letters import KIND_ALIASES, LetterContext, LetterKind, render_html, resolve_kind
 from ogi.letters.context import Applicant, required_fields
-from ogi.letters.render import cn_date, cn_num, environment, yuan
+from ogi.letters.render import cn_date, cn_num, due_by, environment, paras, sentence, yuan
 from ogi.letters.samples import BASE, KIND_SAMPLES, REPLY_SAMPLES, SAMPLES
 from ogi.states.outcomes import OUTCOMES, Family
 
@@ -55,15 +55,20 @@ def test_samples_cover_every_kind_and_family():
 def test_kind_attributes():
     for kind in LetterKind:
         assert kind.title and kind.short and kind.title.endswith(kind.short[-2:])
-        assert kind.number_family in {"reply", "notice", "consult", "receipt"}
+        assert kind.number_family in {"reply", "notice", "consult", "receipt", "service"}
     assert {k for k in LetterKind if k.needs_remedy} == {
-        LetterKind.REPLY, LetterKind.NOT_HANDLED_NOTICE, LetterKind.THIRD_PARTY_NOTICE}
+        LetterKind.REPLY, LetterKind.NOT_HANDLED_NOTICE, LetterKind.THIRD_PARTY_NOTICE,
+        LetterKind.FEE_NOTICE, LetterKind.DELAY_NOTICE}
+    # 送达回证 has a series of its own, not the 登记回执's
+    assert LetterKind.SERVICE_RECEIPT.number_family != LetterKind.RECEIPT.number_family
     assert LetterKind.REPLY.title == "政府信息公开申请答复书"
 
 
 @pytest.mark.parametrize("text, kind", [
     ("登记回执", LetterKind.RECEIPT), ("补正告知书", LetterKind.CORRECTION_NOTICE),
     ("延期答复告知书", LetterKind.EXTENSION_NOTICE), ("第三方征求意见书", LetterKind.THIRD_PARTY_CONSULTATION),
+    ("延迟答复告知书", LetterKind.DELAY_NOTICE), ("延迟答复通知书", LetterKind.DELAY_NOTICE),
+    ("delay-notice", LetterKind.DELAY_NOTICE),
     ("征求其他机关意见函", LetterKind.AGENCY_CONSULTATION), ("第三方告知书", LetterKind.THIRD_PARTY_NOTICE),
     ("收费通知书", LetterKind.FEE_NOTICE), ("不予处理告知书", LetterKind.NOT_HANDLED_NOTICE),
     ("送达回证", LetterKind.SERVICE_RECEIPT), ("答复书", LetterKind.REPLY),
@@ -175,17 +180,21 @@ def test_every_letter_carries_the_basics(name):
 
 
 @pytest.mark.parametrize("name, needles", [
-    ("receipt", ["第三十一条、第三十三条", "20个工作日", "届满日为2026年3月30日"]),
+    ("receipt", ["第三十一条、第三十三条", "20个工作日", "将于2026年3月30日（含当日）前作出答复"]),
     ("correction-notice", ["第三十条", "一次性告知", "（一）请明确", "（二）请明确", "15个工作日内",
                            "视为放弃申请", "答复期限自本机关收到补正的申请之日起计算"]),
     ("extension-notice", ["第三十三条第二款", "政府信息公开工作机构负责人同意", "延长20个工作日",
-                          "2026年4月28日前作出答复"]),
-    ("third-party-consultation", ["第三十二条", "15个工作日内", "（即2026年3月31日前）",
+                          "答复期限届满日为2026年3月30日", "2026年4月28日（含当日）前作出答复"]),
+    ("delay-notice", ["第三十五条", "答复期限届满日为2026年3月30日", "2026年5月29日（含当日）前作出答复",
+                      "延迟答复的理由：", "第三方合法权益。", "如对本告知书确定的延迟答复期限不服"]),
+    ("third-party-consultation", ["第三十二条", "15个工作日内", "即于2026年3月31日（含当日）前，",
                                   "逾期未提出意见的，由本机关依照"]),
     ("agency-consultation", ["第三十四条", "15个工作日内", "逾期未提出意见的，视为同意公开"]),
     ("third-party-notice", ["第三十二条", "公共利益造成重大影响", "决定公开的政府信息内容：", "决定公开的理由："]),
-    ("fee-notice", ["第四十二条", "国办函〔2020〕109号", "按件计收", "每件100元", "人民币100元",
-                    "缴费方式：", "20个工作日内", "视为放弃申请"]),
+    ("fee-notice", ["第四十二条", "国办函〔2020〕109号", "按量计收", "201页以上的部分，40元/页", "人民币1700元",
+                    "31—100页，70页×10元/页=700元", "101—150页，50页×20元/页=1000元", "合计1700元",
+                    "缴费方式和期限：", "20个工作日内", "即于2026年4月10日（含当日）前缴纳", "视为放弃申请",
+                    "答复期限暂停计算", "如对本通知书中收取信息处理费的决定不服"]),
     ("not-handled-notice", ["第三十九条第一款", "不作为政府信息公开申请处理", "12345"]),
     ("service-receipt", ["受送达人", "送达文书名称及文号", "送达方式", "直接送达", "送达地点", "送达人",
                          "受送达人签收", "送达日期", "备注", "示自然资规公开〔2026〕12号"]),
@@ -216,7 +225,7 @@ def test_provisional_note_and_cc():
 def test_correction_period_as_date_only():
     ctx = dataclasses.replace(KIND_SAMPLES["correction-notice"], correction_workdays=None,
                               correction_due=dt.date(2026, 3, 27))
-    assert "请您于2026年3月27日前向本机关提交补正后的申请" in render_html(ctx)
+    assert "请您于2026年3月27日（含当日）前向本机关提交补正后的申请" in render_html(ctx)
 
 
 # --- escaping ------------------------------------------------------------------------------------
@@ -241,7 +250,12 @@ def test_environment_is_strict_and_autoescaping():
 def test_filters():
     assert [cn_num(n) for n in (1, 9, 10, 11, 20, 21, 99)] == ["一", "九", "十", "十一", "二十", "二十一", "九十九"]
     assert cn_date(dt.date(2026, 1, 5)) == "2026年1月5日"
-    assert yuan(100) == "100" and yuan("1200.5") == "1,200.50"
+    assert yuan(100) == "100" and yuan("1200.5") == "1200.50" and yuan(6700) == "6700"  # no thousands comma
+    assert due_by(dt.date(2026, 11, 12)) == "2026年11月12日（含当日）前" and due_by(None) == ""
+    assert sentence("需调取档案") == "需调取档案。" and sentence("需调取档案。") == "需调取档案。"
+    assert [sentence(t) for t in ("是否存在？", "好！", "他说：“好。”", "见附件（一）", "档案；", "档案.", " ")] == [
+        "是否存在？", "好！", "他说：“好。”", "见附件（一）。", "档案。", "档案。", ""]
+    assert paras("第一段\n\n第二段。\n第三段？") == ["第一段。", "第二段。", "第三段？"]
 
 
 def test_render_html_does_not_import_weasyprint():

@@ -215,7 +215,7 @@ def test_letters_escape_every_user_field(ogi_sqlite):
     ogi.ok("case", "consultation-reply", "1", "--opinion", "object", "--reason", f"反对{evil}", "--date", "2026-10-09")
     ogi.ok("case", "extend", "1", "--workdays", "5", "--reason", f"延长{evil}", "--date", "2026-10-09", user="wang")
     ogi.ok("case", "propose", "1", "--outcome", "partial", "--reason", f"理由{evil}", "--withheld", f"不予公开{evil}",
-           "--date", "2026-10-10")
+           "--disclose-to-third-party", f"公开内容{evil}", "--public-interest", f"公共利益{evil}", "--date", "2026-10-10")
     ogi.ok("case", "decide", "1", "--date", "2026-10-12")
     ogi.ok("case", "approve", "1", "--date", "2026-10-12", user="wang")
     ogi.ok("case", "deliver", "1", "--method", "delegated", "--recipient", f"受托人{evil}", "--date", "2026-10-13")

@@ -4,7 +4,8 @@ every step that
 
 - every case's hash chain verifies (cases.history.verify_chain over cases.steps.events_of);
 - the state equals a shadow model built from states.machine.TRANSITIONS (the table), and a step
-  succeeds exactly when the table, the roles and the dates allow it;
+  succeeds exactly when the table, the roles and the dates allow it (a closed case with a letter
+  of its own, a lapse or 不予处理, is offered its delivery once, and keeps its state);
 - every due date is a working day and equals a fresh recomputation from the history
   (cases.steps.facts_of + cases.clocks.compute_clocks), both in the cached columns
   (Case.answer_due / next_due) and in `ogi case show --json`;
@@ -68,11 +69,20 @@ class Shadow:
     fee_served: dt.date | None = None
     proposed_by: str | None = None
     extension: int = 0
+    kinds: dict[int, str] = field(default_factory=dict)  # every consultation: id -> kind
+    objected: bool = False     # a third party did not agree (条例第三十二条)
+    delivered: bool = False    # the answer or the closing letter was served
+
+
+def offered_steps(c: Shadow) -> list[Trigger]:
+    """What the table offers the case now: a closed case with a letter of its own (a lapse, 不予
+    处理) is offered its delivery once; every closing of the model makes that letter."""
+    return allowed_triggers(c.state, served=c.delivered)
 
 
 def table_destination(trigger: Trigger, state: CaseState, others_open: bool) -> CaseState:
     tr = TRANSITIONS[trigger]
-    if tr.dest is None:
+    if tr.dest is None or state in tr.keep_in:
         return state
     if others_open and tr.dest_if_others_open is not None:
         return tr.dest_if_others_open
@@ -167,15 +177,16 @@ class CaseModel(RuleBasedStateMachine):
             self.cases.append(Shadow(out["id"], CaseState(out["state"]), received_on, day, consent,
                                      (normalise(name), kind)))
 
-    @precondition(lambda self: any(c.state in OPEN for c in self.cases))
+    @precondition(lambda self: any(offered_steps(c) for c in self.cases))
     @rule(ix=st.integers(0, 3))
     def push_forward(self, ix):
-        """One open case one step along the main path, by a user of the right role, dated the next
-        day: the same checks as `step`, drawn so that the walk reaches the end of the process
-        (answered) whatever the other draws do, instead of by luck."""
-        open_ = [c for c in self.cases if c.state in OPEN]
-        c = open_[ix % len(open_)]
-        offered = [t for t in allowed_triggers(c.state) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        """One live case (open, or closed with its letter still to serve) one step along the main
+        path, by a user of the right role, dated the next day: the same checks as `step`, drawn so
+        that the walk reaches the end of the process (answered, or a served closing letter)
+        whatever the other draws do, instead of by luck."""
+        live = [c for c in self.cases if offered_steps(c)]
+        c = live[ix % len(live)]
+        offered = [t for t in offered_steps(c) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
         offered += [t for t in offered if t in FORWARD]
         forward = [i for i, t in enumerate(offered) if t in FORWARD]
         if forward:  # pick < 55 keeps the exits out, as `step` offers them
@@ -185,13 +196,14 @@ class CaseModel(RuleBasedStateMachine):
     @rule(ix=st.integers(0, 3), mode=st.sampled_from(["table"] * 6 + ["any"]), pick=st.integers(0, 60),
           who=st.sampled_from(WHO), when=st.sampled_from(WHEN), variant=st.integers(0, 7))
     def step(self, ix, mode, pick, who, when, variant):
-        # Mostly an open case and a step the table offers in its current state (so the model
-        # walks the whole process), sometimes any case and any step (which must be refused
-        # unless the table allows it). The exits (withdraw, not handled) are offered rarely.
-        open_ = [c for c in self.cases if c.state in OPEN]
-        pool = open_ if mode == "table" and open_ else self.cases
+        # Mostly a live case (open, or closed with its letter still to serve) and a step the
+        # table offers in its current state (so the model walks the whole process), sometimes
+        # any case and any step (which must be refused unless the table allows it). The exits
+        # (withdraw, not handled) are offered rarely.
+        live = [c for c in self.cases if offered_steps(c)]
+        pool = live if mode == "table" and live else self.cases
         c = pool[ix % len(pool)]
-        offered = [t for t in allowed_triggers(c.state) if pick >= 55 or t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        offered = [t for t in offered_steps(c) if pick >= 55 or t not in (T.WITHDRAW, T.NOT_HANDLE)]
         offered += [t for t in offered if t in FORWARD]  # the main path twice as likely as side steps
         trigger = offered[pick % len(offered)] if mode == "table" and offered else STEPS[pick % len(STEPS)]
         tr = TRANSITIONS[trigger]
@@ -264,8 +276,14 @@ class CaseModel(RuleBasedStateMachine):
             outcome = ["disclose", "disclose", "withhold_third_party", "disclose", "disclose", "disclose",
                        "withhold_third_party", "bogus"][variant]
             argv += ["--outcome", outcome] + (["--reason", "涉及第三方商业秘密"] if variant == 2 else [])
+            # 条例第三十二条: disclosing over a third party's objection, the proposal says what and
+            # why for the third party's notice; only then. Variant 5 gets it wrong either way.
+            notice_due = c.objected and outcome == "disclose"
+            given = notice_due != (variant == 5)
+            if given:
+                argv += ["--disclose-to-third-party", "合同中的工程范围条款", "--public-interest", "关系公共安全"]
             spec_ok = outcome == "disclose" or variant == 2
-            spec_ok = spec_ok and not c.cons
+            spec_ok = spec_ok and not c.cons and given == notice_due
         elif trigger is T.APPROVE:
             spec_ok = facts.proposed_by != user
         elif trigger is T.SEND_BACK:
@@ -276,6 +294,7 @@ class CaseModel(RuleBasedStateMachine):
             method = ["direct", "post", "direct", "electronic", "post", "direct", "electronic", "bogus"][variant]
             argv += ["--method", method]
             spec_ok = method in ("direct", "post") or (method == "electronic" and c.consent)
+            spec_ok = spec_ok and not (c.state in tr.keep_in and c.delivered)  # a closing letter is served once
         elif trigger is T.EXTEND:
             n = [3, 10, 5, 20, 1, 7, 0, 25][variant]
             reason = "" if variant == 5 else "需调取档案"
@@ -289,7 +308,8 @@ class CaseModel(RuleBasedStateMachine):
             valid = variant < 6
             until = CAL.add(due or TODAY, 5, allow_provisional=True) if valid else (due or TODAY)
             argv += ["--until", until.isoformat(), "--reason", "申请内容较多"]
-            spec_ok = valid or due is None
+            # 条例第三十五条: only before the current due date expires, like an extension.
+            spec_ok = (valid or due is None) and (due is None or eff is None or eff <= due)
         elif trigger is T.NOT_HANDLE:
             ground = ["petition", "publication"][variant % 2] if variant < 7 else "bogus"
             argv += ["--ground", ground]
@@ -306,9 +326,16 @@ class CaseModel(RuleBasedStateMachine):
         others_open = False
         if trigger is T.CONSULT:
             c.cons[out["step"]["consultation_id"]] = eff
+            c.kinds[out["step"]["consultation_id"]] = argv[argv.index("--kind") + 1]
         elif trigger in (T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE):
             del c.cons[cid]
             others_open = bool(c.cons)
+            if trigger is T.CONSULTATION_REPLY and c.kinds[cid] == "third_party" and "object" in argv:
+                c.objected = True
+        elif trigger is T.DELIVER:
+            c.delivered = True
+            if c.state in tr.keep_in:
+                self.stats["ok:deliver (closed: " + c.state.value + ")"] += 1
         elif trigger is T.REQUEST_CORRECTION:
             c.corr_served = eff
         elif trigger is T.FEE_NOTICE:
@@ -319,6 +346,8 @@ class CaseModel(RuleBasedStateMachine):
             c.proposed_by = None
         elif trigger is T.EXTEND:
             c.extension += int(argv[argv.index("--workdays") + 1])
+        elif trigger is T.RECEIVE_CORRECTION:
+            c.extension = 0  # 条例第三十条: a restarted answer period has its own 20 WD of extension
         c.state = table_destination(trigger, c.state, others_open)
         c.last = eff
         self.stats["state:" + c.state.value] += 1
@@ -360,6 +389,9 @@ class CaseModel(RuleBasedStateMachine):
                     continue  # a 第三十五条 date set by the agency, not a count of working days
                 assert CAL.is_workday(k.due, allow_provisional=True), (c.id, k.key, k.due)
             assert (c.state in OPEN) == (not shown["closed_on"])
+            # What `case show` offers is the table's offer (a closing letter: until it is served).
+            assert [s["action"] for s in shown["next_steps"]] == [t.value for t in offered_steps(c)], c
+            assert bool(shown["delivered_on"]) == c.delivered
 
 
 class CaseModelPostgres(CaseModel):

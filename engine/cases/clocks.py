@@ -43,9 +43,12 @@ class CaseFacts:
     fee_noticed_on: dt.date | None = None
     fee_served_on: dt.date | None = None
     fee_paid_on: dt.date | None = None
-    extension_workdays: int = 0
+    extension_workdays: int = 0     # of the current answer period only (see RECEIVE_CORRECTION)
     extensions: list[tuple[dt.date, int]] = field(default_factory=list)
+    # Extensions granted for an answer period that a correction has since restarted.
+    superseded_extensions: list[tuple[dt.date, int]] = field(default_factory=list)
     delay_until: dt.date | None = None
+    delay_set_on: dt.date | None = None
     outcome: str | None = None
     proposed_by: str | None = None
     decided_on: dt.date | None = None
@@ -109,6 +112,11 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
         f.correction_period = data.get("period_workdays", f.correction_period)
     elif trigger is Trigger.RECEIVE_CORRECTION:
         f.correction_received_on = eff
+        # 条例第三十条、第三十三条第二款: the answer period restarts in full and an extension belongs
+        # to the period it extended: none carries over, the 20 WD cap starts afresh.
+        f.superseded_extensions.extend(f.extensions)
+        f.extensions = []
+        f.extension_workdays = 0
     elif trigger is Trigger.CONSULT:
         cid = data["consultation_id"]
         f.consultations[cid] = ConsultationFact(cid, data["kind"], data["party"], eff,
@@ -144,6 +152,7 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
         f.extensions.append((eff, int(data["workdays"])))
     elif trigger is Trigger.DELAY:
         f.delay_until = _d(data["until"])
+        f.delay_set_on = eff
     elif trigger is Trigger.CORRECTION_LAPSE:
         f.outcome = "other_correction_lapsed"
     elif trigger is Trigger.FEE_LAPSE:
@@ -196,8 +205,18 @@ def consultation_due(c: ConsultationFact, cal: WorkCalendar) -> tuple[dt.date, b
     return due.date, due.provisional
 
 
-def pause_intervals(f: CaseFacts, cal: WorkCalendar) -> list[tuple[dt.date, dt.date, str]]:
-    """Intervals (a, b] not counted in the answer period, each with its reason."""
+@dataclass(frozen=True)
+class Pause:
+    """A period (start, end] not counted in the answer period, if it began while that period ran."""
+    start: dt.date   # the letter (consultation, fee notice) went out; not itself excluded
+    end: dt.date     # reply / payment received, capped at its own due date (projected while open)
+    why: str
+    open: bool       # still under way
+    letter: str = "征求意见书"  # what went out at `start`
+
+
+def pauses(f: CaseFacts, cal: WorkCalendar) -> list[Pause]:
+    """Every consultation and (when configured) fee-payment period of the case, counted or not."""
     out = []
     for c in f.consultations.values():
         due, _ = consultation_due(c, cal)
@@ -205,12 +224,58 @@ def pause_intervals(f: CaseFacts, cal: WorkCalendar) -> list[tuple[dt.date, dt.d
         # an open consultation pauses (projected) up to its due date.
         end = min(c.closed_on, due) if c.closed_on else due
         who = "第三方" if c.kind == "third_party" else "其他机关"
-        out.append((c.sent_on, end, f"征求{who}“{c.party}”意见（条例第三十三条第三款）"))
+        out.append(Pause(c.sent_on, end, f"征求{who}“{c.party}”意见（条例第三十三条第三款）", c.closed_on is None))
     if f.fee_noticed_on and f.fee_pauses:
+        # 国办函〔2020〕109号: the payment period pauses the answer clock (config, default on).
         pay_due = cal.add(f.fee_served_on or f.fee_noticed_on, PAYMENT_WD, allow_provisional=True)
         end = min(f.fee_paid_on, pay_due) if f.fee_paid_on else pay_due
-        out.append((f.fee_noticed_on, end, "收费通知至缴费期间（按配置暂停计算）"))
+        out.append(Pause(f.fee_noticed_on, end, "收费通知至缴费期间（按配置暂停计算）",
+                         f.state is CaseState.AWAITING_PAYMENT, "收费通知"))
     return out
+
+
+def pause_intervals(f: CaseFacts, cal: WorkCalendar) -> list[tuple[dt.date, dt.date, str]]:
+    """Intervals (a, b] of every pause with its reason (whether or not the answer period counts it)."""
+    return [(p.start, p.end, p.why) for p in pauses(f, cal)]
+
+
+def _period_end(f: CaseFacts, cal: WorkCalendar, excluded: int, on: dt.date) -> dt.date:
+    """The last day of the answer period as it stood on `on`: 20 WD, the extensions granted by
+    then, the days excluded so far, and a 第三十五条 date set by then."""
+    ext = sum(n for when, n in f.extensions if when <= on)
+    end = cal.add(f.answer_base, ANSWER_WD + ext + excluded, allow_provisional=True)
+    if f.delay_until and f.delay_set_on and f.delay_set_on <= on and f.delay_until > end:
+        end = f.delay_until
+    return end
+
+
+@dataclass(frozen=True)
+class AnswerPauses:
+    counted: tuple[Pause, ...]                       # began while the answer period was running
+    late: tuple[tuple[Pause, dt.date], ...]          # began after it expired (with the day it expired)
+    merged: tuple[tuple[dt.date, dt.date], ...]      # the counted ones, clipped to the period, united
+    excluded: int                                    # working days in `merged`
+
+
+def answer_pauses(f: CaseFacts, cal: WorkCalendar) -> AnswerPauses:
+    """条例第三十三条第三款 leaves consultation time (and, by config, payment time) out of the answer
+    period only while that period is running: a pause that begins after the period expired does
+    not revive it. Taken in order of their start; a pause begun during a counted one counts (the
+    period was suspended, not expired), and overlapping ones count once."""
+    base = f.answer_base
+    counted: list[Pause] = []
+    late: list[tuple[Pause, dt.date]] = []
+    merged: list[tuple[dt.date, dt.date]] = []
+    excluded = 0
+    for p in sorted((p for p in pauses(f, cal) if p.end > base), key=lambda p: (p.start, p.end)):
+        end = _period_end(f, cal, excluded, p.start)
+        if p.start > end and not any(a <= p.start <= b for a, b in merged):
+            late.append((p, end))
+            continue
+        counted.append(p)
+        merged = _merge([*merged, (max(p.start, base), p.end)])
+        excluded = sum(cal.count(a, b, allow_provisional=True) for a, b in merged)
+    return AnswerPauses(tuple(counted), tuple(late), tuple(merged), excluded)
 
 
 def answer_clock(f: CaseFacts, cal: WorkCalendar) -> Clock:
@@ -220,14 +285,20 @@ def answer_clock(f: CaseFacts, cal: WorkCalendar) -> Clock:
         lines.append(f"起算：{base} 收到补正后的申请，答复期限自该日重新计算（条例第三十条）")
     else:
         lines.append(f"起算：{base} 收到申请（条例第三十一条），当日不计入（民法典第二百零一条）")
-    pauses = [(a, b, why) for a, b, why in pause_intervals(f, cal) if b > base]
-    merged = _merge([(max(a, base), b) for a, b, _ in pauses])
-    excluded = sum(cal.count(a, b, allow_provisional=True) for a, b in merged)
-    for a, b, why in pauses:
-        lines.append(f"不计入：{a} 之后至 {b}（含）{why}，{cal.count(max(a, base), b, allow_provisional=True)} 个工作日")
-    if len(merged) < len(pauses):
+    ap = answer_pauses(f, cal)
+    excluded = ap.excluded
+    for p in ap.counted:
+        lines.append(f"不计入：{p.start} 之后至 {p.end}（含）{p.why}，"
+                     f"{cal.count(max(p.start, base), p.end, allow_provisional=True)} 个工作日")
+    if len(ap.merged) < len(ap.counted):
         lines.append(f"重叠的征求意见期间只计一次，合计不计入 {excluded} 个工作日")
+    for p, expired in ap.late:
+        lines.append(f"照常计算：{p.start} 发出{p.letter}时答复期限已于 {expired} 届满，此后{p.why}"
+                     "不再扣除，已届满的期限不因此恢复，案件仍属逾期")
     total = ANSWER_WD + f.extension_workdays + excluded
+    for when, n in f.superseded_extensions:
+        lines.append(f"不再适用：{when} 延长的 {n} 个工作日属于补正前的答复期限，"
+                     "补正后重新计算的期限须另行批准延长（条例第三十条、第三十三条第二款）")
     for when, n in f.extensions:
         lines.append(f"延长：{when} 经政府信息公开工作机构负责人同意延长 {n} 个工作日（条例第三十三条第二款）")
     due = cal.add_marked(base, total, allow_provisional=True)
@@ -239,8 +310,9 @@ def answer_clock(f: CaseFacts, cal: WorkCalendar) -> Clock:
     if provisional:
         lines.append("暂定：所涉年度尚无国务院节假日安排数据，导入后将重新计算")
     open_now = f.state not in CLOSED and f.state is not CaseState.AWAITING_CORRECTION
-    paused = bool(f.open_consultations) or (
-        f.state is CaseState.AWAITING_PAYMENT and f.fee_pauses)
+    # Paused only by a pause the period counts: a consultation or fee notice sent after expiry
+    # leaves the clock running, and overdue (条例第三十三条第三款).
+    paused = any(p.open for p in ap.counted)
     return Clock("answer", CLOCK_LABELS["answer"], result, open_now and not paused, paused,
                  provisional, base, total, tuple(lines))
 

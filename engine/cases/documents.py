@@ -17,7 +17,8 @@ from typing import NamedTuple
 from sqlmodel import select
 
 from ...states.machine import Trigger
-from . import clocks as clk
+from ...states.outcomes import cited_article
+from . import clocks as clk, fees
 from ..store.calendar_store import load_calendar
 from ...states.vocabulary import APPLICANT_KINDS
 from .steps import append_event, events_of
@@ -63,11 +64,20 @@ def build_context(session, cfg: Config, letter: Letter):
         provisional=any(c.provisional for c in clocks.values() if c.running),
         clerk_name=clerk.name if clerk else case.clerk,
     )
-    kw.update(_fields_of_kind(session, cfg, case, ap, letter.kind, upto, facts, clocks))
+    kw.update(_fields_of_kind(session, cfg, cal, case, ap, letter.kind, upto, facts, clocks))
     return LetterContext(**kw)
 
 
-def _fields_of_kind(session, cfg: Config, case: Case, ap: Applicant, kind: str, upto: list, facts, clocks: dict) -> dict:
+def _answer_due_before(cfg: Config, cal, upto: list):
+    """The answer period's last day just before the letter's step (`upto[-1]`): what an
+    extension or a delay (条例第三十三条第二款、第三十五条) moves on."""
+    before = clk.replay(upto[:-1], **clk.rule_options(cfg.rules))
+    answer = next((c for c in clk.compute_clocks(before, cal) if c.key == "answer"), None)
+    return answer.due if answer else None
+
+
+def _fields_of_kind(session, cfg: Config, cal, case: Case, ap: Applicant, kind: str, upto: list, facts,
+                    clocks: dict) -> dict:
     """What a letter of this kind says beyond the common fields, from the step that made it due
     (`upto[-1]`) and the facts and clocks of the history up to that step."""
     ev, answer = upto[-1], clocks.get("answer")
@@ -79,35 +89,70 @@ def _fields_of_kind(session, cfg: Config, case: Case, ap: Applicant, kind: str, 
                   correction_due=clocks["correction"].due if "correction" in clocks else None)
     elif kind == "extension-notice":
         kw.update(extension_workdays=int(ev.data["workdays"]), new_due=answer.due if answer else None,
+                  previous_due=_answer_due_before(cfg, cal, upto), reasons=ev.reason or None)
+    elif kind == "delay-notice":
+        kw.update(delay_until=facts.delay_until, previous_due=_answer_due_before(cfg, cal, upto),
                   reasons=ev.reason or None)
     elif kind in ("third-party-consultation", "agency-consultation"):
         cid = ev.data["consultation_id"]
         kw.update(consult_party=ev.data["party"], consult_information=ev.data.get("information") or case.description,
                   consult_due=clocks[f"consultation:{cid}"].due)
     elif kind == "third-party-notice":
+        # 条例第三十二条: what is disclosed and why, as the clerk recorded them for the third party
+        # (propose --disclose-to-third-party / --public-interest); never the application's words or
+        # the reply's reasons (those are written to the applicant).
         objector = next((c for c in facts.consultations.values() if c.kind == "third_party" and c.opinion == "object"), None)
-        kw.update(consult_party=objector.party if objector else None, consult_information=case.description,
-                  reasons=(propose.reason if propose else None) or None, outcome=facts.outcome)
+        d = propose.data if propose else {}
+        kw.update(consult_party=objector.party if objector else None,
+                  consult_information=d.get("third_party_content") or None,
+                  reasons=d.get("public_interest") or None, outcome=facts.outcome)
     elif kind == "fee-notice":
-        kw.update(fee_basis=ev.data["basis"], fee_standard=ev.data["standard"], fee_quantity=ev.data["quantity"],
-                  fee_amount=ev.data["amount"], fee_due=clocks["payment"].due if "payment" in clocks else None,
+        # the amount is the one the step recorded; the standard and the computation come from the
+        # same bands (fees.py), for the basis and quantity the step recorded
+        basis, quantity = ev.data["basis"], ev.data["quantity"]
+        kw.update(fee_basis=basis, fee_standard=fees.standard_text(basis), fee_quantity=quantity,
+                  fee_amount=ev.data["amount"], fee_breakdown=fees.breakdown(basis, quantity),
+                  fee_pauses_answer=facts.fee_pauses,
+                  fee_due=clocks["payment"].due if "payment" in clocks else None,
                   fee_how_to_pay=cfg.raw.get("agency", {}).get("fee_how_to_pay", FEE_HOW_TO_PAY))
     elif kind == "not-handled-notice":
         kw.update(outcome=facts.outcome, reasons=ev.reason or None)
     elif kind == "reply":
-        d = propose.data if propose else {}
-        kw.update(outcome=facts.outcome, reasons=(propose.reason if propose else None) or None,
-                  withheld=d.get("withheld"), already_public_where=d.get("where"),
-                  responsible_agency=d.get("responsible_agency"))
+        kw.update(outcome=facts.outcome, correction_items=_correction_items(upto))
+        if ev.action in (Trigger.CORRECTION_LAPSE.value, Trigger.FEE_LAPSE.value):
+            # 视为放弃申请 (条例第三十条; 国办函〔2020〕109号): no proposal stands behind it (an earlier
+            # one may have been sent back); the letter says what was asked and until when.
+            fee = next((e for e in reversed(upto) if e.action == Trigger.FEE_NOTICE.value), None)
+            lapsed_correction = ev.action == Trigger.CORRECTION_LAPSE.value
+            kw.update(reasons=ev.reason or None,
+                      correction_due=clocks["correction"].due if lapsed_correction and "correction" in clocks else None,
+                      fee_amount=fee.data.get("amount") if fee and not lapsed_correction else None,
+                      fee_due=clocks["payment"].due if not lapsed_correction and "payment" in clocks else None)
+        else:
+            d = propose.data if propose else {}
+            kw.update(reasons=(propose.reason if propose else None) or None,
+                      withheld=d.get("withheld"), already_public_where=d.get("where"),
+                      responsible_agency=d.get("responsible_agency"), query_channel=d.get("query_channel"),
+                      legal_basis=cited_article(d["article"]) if d.get("article") else None)
     elif kind == "service-receipt":
         reply = session.exec(select(Letter).where(Letter.case_id == case.id, Letter.kind.in_(["reply", "not-handled-notice"]))
                              .order_by(Letter.id.desc())).first()
         from ...letters.kinds import LetterKind as LK
 
+        # the applicant is the 受送达人; whoever else signed (委托送达: the --recipient) is the 代收人
+        signer = (ev.data.get("recipient") or "").strip()
         kw.update(served_title=LK(reply.kind).title if reply else None, served_number=reply.number if reply else None,
                   delivery_method=ev.data.get("method"), delivery_date=ev.effective_on,
-                  delivery_recipient=ev.data.get("recipient") or ap.name, delivery_place=ap.address or None)
+                  delivery_recipient=ap.name, delivery_agent=signer if signer and signer != ap.name else None,
+                  delivery_place=ap.address or None)
     return kw
+
+
+def _correction_items(upto: list) -> tuple[str, ...]:
+    """The items the applicant was asked to correct (条例第三十条), as the correction notice lists them."""
+    ev = next((e for e in upto if e.action == Trigger.REQUEST_CORRECTION.value), None)
+    text = (ev.data.get("items") or "") if ev else ""
+    return tuple(s.strip() for s in text.replace("；", "\n").replace(";", "\n").splitlines() if s.strip())
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

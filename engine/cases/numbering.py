@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 from ...states.machine import Trigger
+from ...states.outcomes import third_party_notice_due
 from ...states.vocabulary import SIGNED_FOR
 from ..store import rows
 from ..config import Config
 from .history import decode
 
 # 机关代字 suffix of each document family (families come from letters.kinds: one source of truth).
-FAMILY_SUFFIX = {"reply": "", "notice": "告", "consult": "征", "receipt": "登"}
+FAMILY_SUFFIX = {"reply": "", "notice": "告", "consult": "征", "receipt": "登", "service": "送"}
 
 
 def family_of(kind: str) -> str:
@@ -36,15 +37,20 @@ def kinds_for(trigger: Trigger | None, ev_data: dict, case, third_party_objected
         return ["correction-notice"]
     if trigger is Trigger.EXTEND:
         return ["extension-notice"]
+    if trigger is Trigger.DELAY:  # 条例第三十五条: the later date is notified in writing
+        return ["delay-notice"]
     if trigger is Trigger.CONSULT:
         return ["third-party-consultation" if ev_data.get("kind") == "third_party" else "agency-consultation"]
     if trigger is Trigger.FEE_NOTICE:
         return ["fee-notice"]
     if trigger is Trigger.NOT_HANDLE:
         return ["not-handled-notice"]
+    if trigger in (Trigger.CORRECTION_LAPSE, Trigger.FEE_LAPSE):
+        # 视为放弃申请 (条例第三十条; 国办函〔2020〕109号): the applicant is told in writing (答复书).
+        return ["reply"]
     if trigger is Trigger.APPROVE:
         # 条例第三十二条: disclosing over a third party's objection (public interest) -> tell it in writing.
-        extra = ["third-party-notice"] if third_party_objected and case.outcome in ("disclose", "partial") else []
+        extra = ["third-party-notice"] if third_party_notice_due(case.outcome, third_party_objected) else []
         return ["reply", *extra]
     if trigger is Trigger.DELIVER and ev_data.get("method") in SIGNED_FOR:
         return ["service-receipt"]

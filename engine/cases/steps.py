@@ -67,7 +67,9 @@ def contact_as_phone_or_address(contact: str, phone: str, address: str) -> tuple
 _INVISIBLE = frozenset("\u2028\u2029\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Free-text step parameters: stored in the history and printed on letters, so cleaned like the rest.
 _PARAM_TEXT = {"items": "补正事项", "party": "被征求意见方", "information": "涉及的政府信息", "withheld": "不予公开的内容",
-               "where": "获取信息的方式、途径", "responsible_agency": "负责公开该信息的机关", "recipient": "签收人"}
+               "where": "获取信息的方式、途径", "responsible_agency": "负责公开该信息的机关", "recipient": "签收人",
+               "third_party_content": "决定公开的内容", "public_interest": "决定公开的理由（公共利益）",
+               "query_channel": "查询渠道", "article": "所依据的条款"}
 
 
 def clean_text(value: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -231,6 +233,7 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
 # --------------------------------------------------------------------------- what the engine derives
 
 MAX_PAGES = 1_000_000
+SERVED_KINDS = ("reply", "not-handled-notice")  # the letters `ogi case deliver` serves
 
 
 def nth_application_this_month(db: rows.Db, case: rows.CaseRow, applicant: rows.ApplicantRow | None) -> int:
@@ -285,6 +288,10 @@ def derived_params(db: rows.Db, case: rows.CaseRow, applicant: rows.ApplicantRow
         return fee_notice_params(db, case, applicant, params)
     if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE) and params.get("consultation_id") is None:
         return {**params, "consultation_id": only_open_consultation(db, case)}
+    if trigger is Trigger.DELIVER:
+        # What is served: the case's last answer or closing letter (答复书、不予处理告知书), if any.
+        served = [l.number for l in rows.letters(db, case.id) if l.kind in SERVED_KINDS]
+        return {**params, "served_letter": served[-1] if served else None}
     return params
 
 
@@ -326,7 +333,8 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
         refused.append(f"延迟答复期限 {until} 不是工作日，请改为工作日（如 {cal.add(until, 1, allow_provisional=True)}）")
     if refused:
         raise StepRefused(TRIGGER_LABELS[trigger], refused)
-    warnings = _late_warnings(trigger, effective_on, dues)
+    # Serving a closed case's letter is not the answer: its date was the closing step's.
+    warnings = [] if facts.state in CLOSED else _late_warnings(trigger, effective_on, dues)
     data = {k: v for k, v in params.items() if v is not None}
     extra: dict = {}
     if trigger is Trigger.CONSULT:
@@ -358,6 +366,9 @@ def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict) -> list[str]:
         out.append(f"注意：补正告知晚于法定期限 {dues['correction_notice']}（条例第三十条：7个工作日内一次性告知）")
     if trigger is Trigger.DELIVER and dues.get("answer") and eff > dues["answer"]:
         out.append(f"注意：送达日期晚于答复期限 {dues['answer']}，属于逾期答复")
+    if trigger in (Trigger.CONSULT, Trigger.FEE_NOTICE) and dues.get("answer") and eff > dues["answer"]:
+        # 条例第三十三条第三款: only time within the running period is left out; expiry stays.
+        out.append(f"注意：答复期限已于 {dues['answer']} 届满，此后的征求意见、缴费期间不再扣除，本案仍属逾期")
     return out
 
 

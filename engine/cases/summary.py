@@ -12,7 +12,7 @@ from . import clocks as clk
 from ..store import rows
 from ..store.calendar_store import calendar_of_db
 from ...states.vocabulary import APPLICANT_KINDS, CHANNELS
-from .steps import replay_events
+from .steps import SERVED_KINDS, replay_events
 from ..config import load_config
 from .history import decode
 from ..identity import Actor
@@ -65,6 +65,8 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
     letters = rows.letters(db, case.id)
     state = CaseState(case.state)
     o = OUTCOMES.get(case.outcome) if case.outcome else None
+    # A closed case's own letter is served once (states.machine keep_in): 送达 while it is not.
+    served = case.delivered_on is not None or not any(l.kind in SERVED_KINDS for l in letters)
     return {
         "id": case.id, "number": case.number, "state": case.state, "state_label": STATE_LABELS[state],
         "outcome": case.outcome, "outcome_label": o.label if o else None,
@@ -88,6 +90,6 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
                      "issued_on": l.issued_on, "status": l.status,
                      "status_label": LETTER_STATUS_LABELS.get(l.status, l.status),
                      "path": l.path, "sha256": l.sha256} for l in letters],
-        "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state)],
+        "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state, served=served)],
         "closed_on": case.closed_on, "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
     }

@@ -11,7 +11,8 @@ Rules (code — article):
                                  邮寄以交邮之日，即送达步骤的办理日期为准）
     answer_overdue               答复期限届满仍未答复（条例第三十三条）
     extension_unapproved         延长答复期限未经负责人同意、未在期限届满前告知、超过20个工作日或
-                                 没有延期告知书（条例第三十三条第二款）
+                                 没有延期告知书（条例第三十三条第二款；补正后重新计算的答复期限
+                                 单独计算上限，条例第三十条）
     refusal_without_ground       不予公开、部分公开未说明理由或未写明不予公开的内容
                                  （条例第三十六条第（三）项、第三十七条）
     remedy_clause_missing        答复文书未告知救济途径（行政复议法第二十条第三款：申请期限最长
@@ -144,6 +145,8 @@ def answer_late(rec: CaseRecord):
     for e in rec.entries:
         if e.problem or e.event.action not in (Trigger.DELIVER.value, Trigger.NOT_HANDLE.value):
             continue
+        if e.state_before in CLOSED:  # serving a closed case's letter: the closing step was the act
+            continue
         due, eff = e.dues_before.get("answer"), e.event.effective_on
         if due and eff and eff > due:
             if e.event.action == Trigger.DELIVER.value:
@@ -168,7 +171,16 @@ def answer_overdue(rec: CaseRecord):
 def extension_unapproved(rec: CaseRecord):
     out, total = [], 0
     notified = {l.event_id for l in rec.letters if l.kind == "extension-notice"}
-    for e in _steps(rec, Trigger.EXTEND):
+    for e in rec.entries:
+        if e.problem is not None:
+            continue
+        if e.event.action == Trigger.RECEIVE_CORRECTION.value:
+            # 条例第三十条: the answer period restarts; the 20 WD cap (第三十三条第二款) counts the
+            # extensions of the new period only.
+            total = 0
+            continue
+        if e.event.action != Trigger.EXTEND.value:
+            continue
         ev, eff = e.event, e.event.effective_on
         due = e.dues_before.get("answer")
         try:
@@ -181,7 +193,7 @@ def extension_unapproved(rec: CaseRecord):
         if due and eff and eff > due:
             out.append((f"延长答复期限于 {eff} 作出，已晚于当时的答复期限 {due}：延期应在期限届满前告知申请人", ev.seq, eff))
         if total > MAX_EXTENSION_WD:
-            out.append((f"延长答复期限累计 {total} 个工作日，超过20个工作日的上限", ev.seq, eff))
+            out.append((f"同一答复期限内延长累计 {total} 个工作日，超过20个工作日的上限", ev.seq, eff))
         if ev.id is not None and ev.id not in notified:
             out.append((f"{eff} 的延长答复期限没有延期答复告知书记录：延期须告知申请人", ev.seq, eff))
     return out

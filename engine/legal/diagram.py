@@ -65,8 +65,8 @@ def table_edges() -> list[Edge]:
         for src in sorted(tr.sources):
             if tr.dest_if_others_open is not None:
                 out.append(Edge(tr.trigger, src, tr.dest_if_others_open, False, True))
-            dest = tr.dest if tr.dest is not None else src
-            out.append(Edge(tr.trigger, src, dest, tr.dest is None, False))
+            dest = tr.dest_from(src)
+            out.append(Edge(tr.trigger, src, dest if dest is not None else src, dest is None, False))
     return out
 
 
@@ -88,7 +88,8 @@ def mermaid() -> str:
             if tr.dest_if_others_open is not None:
                 m.add_transition(tr.trigger.value, src.value, tr.dest_if_others_open.value,
                                  conditions=[lambda *a, **k: True], label=TRIGGER_LABELS[tr.trigger] + OTHERS_OPEN)
-            m.add_transition(tr.trigger.value, src.value, tr.dest.value if tr.dest is not None else None,
+            dest = tr.dest_from(src)
+            m.add_transition(tr.trigger.value, src.value, dest.value if dest is not None else None,
                              label=TRIGGER_LABELS[tr.trigger])
     token = _Token()
     m.add_model(token)
