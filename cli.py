@@ -4,6 +4,12 @@ The console entry point `run()` first offers argv to cli_fast (`ogi case show RE
 [--as LOGIN]` on SQLite, without Typer, rich or SQLAlchemy); everything else, and anything the
 fast path does not take, goes through `main()` and Typer. Typer is imported only there.
 
+Everything a clerk reads is Chinese, click's own words included: commands/zh_click.py installs
+one formatter for every help page and usage line (`zh_click.install()`, before the tree is built)
+and words click's errors (`zh_click.message`). `ogi` or `ogi GROUP` alone prints the help on
+stdout (exit 0); `ogi --version` prints `ogi <version>`; with `_OGI_COMPLETE` set (the completion
+script of `ogi completion`), main() answers the shell instead (commands/completion.py).
+
 Exit codes: 0 success; 1 refused step, bad input or an unavailable resource, with one Chinese
 line saying what to do; 2 usage errors. No traceback reaches a clerk: unexpected errors are
 written to the log file and summarised in one line.
@@ -24,16 +30,29 @@ def _build_app():
     from .commands import admin as admin_cmds
     from .commands import calendar as calendar_cmds
     from .commands import case as case_cmds
+    from .commands import zh_click
 
+    zh_click.install()  # click's help and usage in Chinese, for every command of the tree
     app = typer.Typer(
         name="ogi",
         help="政府信息公开申请办理系统（依申请公开）。",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=False,  # Typer's is English: `ogi completion` (commands/completion.py)
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
+
+    def show_version(value: bool) -> None:
+        if value:
+            print(f"ogi {version()}")
+            raise typer.Exit()
+
+    @app.callback()
+    def root(_version: bool = typer.Option(False, "--version", help="显示版本号并退出。", is_eager=True,
+                                           callback=show_version)) -> None:
+        """政府信息公开申请办理系统（依申请公开）。"""
+
     app.add_typer(calendar_cmds.app, name="calendar", help="工作日日历：计算期限、查看年度安排、导入新年度通知。")
     app.add_typer(case_cmds.app, name="case", help="申请办理：登记、受理、补正、征求意见、办理意见、决定、报批、送达。")
     admin_cmds.register(app)
@@ -45,7 +64,8 @@ def _optional_groups(app) -> None:
     """The other command groups; each module registers its own commands."""
     import importlib
 
-    for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup", "demo"):
+    for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup", "demo",
+                 "completion"):
         importlib.import_module(f"{__package__}.commands.{name}").register(app)
 
 
@@ -65,36 +85,36 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_USAGE_PATTERNS = (
-    (r"Missing argument '([^']+)'\.?", r"缺少参数 \1"),
-    (r"Missing option '([^']+)'\.?", r"缺少选项 \1"),
-    (r"No such command '([^']+)'\.?", r"没有命令“\1”"),
-    (r"No such option: (\S+)(.*)", r"没有选项 \1\2"),
-    (r"Option '([^']+)' requires an argument\.?", r"选项 \1 需要一个值"),
-    (r"Invalid value for '([^']+)': (.+)", r"\1 的值无效：\2"),
-    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
-)
+def version() -> str:
+    """The installed package's version (its metadata), e.g. "0.1.0"."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("ogi")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        return "（未安装，版本未知）"
 
 
 def _usage_error(exc, argv: list[str]) -> None:
-    """Click's usage errors, in Chinese, with the command's own help hint."""
-    import re
+    """Click's usage errors, in Chinese (commands/zh_click.py), with the command's own help hint."""
+    from .commands import zh_click
 
-    message = exc.format_message()
-    for pattern, repl in _USAGE_PATTERNS:
-        message, n = re.subn(pattern, repl, message)
-        if n:
+    where = exc.ctx.command_path if getattr(exc, "ctx", None) else _where(argv)
+    errors_out.report(f"用法错误：{zh_click.message(exc)}（用“{where} -h”查看用法）", "usage", argv)
+
+
+def _where(argv: list[str]) -> str:
+    """`ogi GROUP COMMAND` as far as argv names them (errors raised before click made a context)."""
+    cmd, path = _command(argv), ["ogi"]
+    for tok in argv:
+        if tok.startswith("-"):
+            continue
+        sub = getattr(cmd, "commands", {}).get(tok)
+        if sub is None:
             break
-    message = re.sub(r"\s*Did you mean '([^']+)'\??", r"（是否要输入“\1”？）", message)
-    message = re.sub(r"\s*\(Possible options: ([^)]+)\)", r"（可用选项：\1）", message)
-    for phrase, zh in (("Input should be a valid integer", "应为整数"), ("unable to parse string as an integer", ""),
-                       ("is not a valid integer", "不是整数"), ("is not in the range", "不在允许范围内"),
-                       ("Input should be greater than or equal to", "应大于或等于"),
-                       ("Input should be less than or equal to", "应小于或等于")):
-        message = message.replace(phrase, zh)
-    message = message.replace("应为整数, ", "应为整数").rstrip(", ")
-    where = exc.ctx.command_path if getattr(exc, "ctx", None) else "ogi"
-    errors_out.report(f"用法错误：{message}（用“{where} -h”查看用法）", "usage", argv)
+        cmd, path = sub, [*path, tok]
+    return " ".join(path)
 
 
 def _command(args: list[str] | None = None):
@@ -111,6 +131,9 @@ def _command(args: list[str] | None = None):
     cmd = _COMMANDS.get(key)
     if cmd is None:
         cmd = _COMMANDS[key] = typer.main.get_command(_pruned(*key) if key else _app())
+        from .commands import zh_click
+
+        zh_click.name_arguments(cmd)  # `{case}` -> `{案件}`: positional arguments shown in Chinese
     return cmd
 
 
@@ -153,24 +176,37 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command through Typer; return its exit code (errors reported, never raised)."""
     import typer
 
-    try:  # Typer >= 0.20 bundles its own click
-        from typer._click.exceptions import ClickException, UsageError
-    except ImportError:  # pragma: no cover - older Typer on plain click
-        from click.exceptions import ClickException, UsageError
+    from .commands import zh_click
+
+    exceptions = zh_click.click("exceptions")
+    ClickException, UsageError = exceptions.ClickException, exceptions.UsageError
+    NoArgsIsHelpError = getattr(exceptions, "NoArgsIsHelpError", ())  # click < 8.2: no such class
 
     args = list(sys.argv[1:] if argv is None else argv)
+    instruction = os.environ.get("_OGI_COMPLETE")
+    if instruction:  # the shell asks for completions (commands/completion.py)
+        from .commands import completion
+
+        try:
+            return completion.respond(instruction, _command)
+        except Exception as exc:  # noqa: BLE001 - a Tab key prints no traceback: logged, nothing shown
+            errors_out.log_unexpected(exc, args)
+            return 1
     try:
         rc = _command(args).main(args=args, prog_name="ogi", standalone_mode=False)
         # standalone_mode=False: click *returns* the code of a `raise typer.Exit(n)`
         return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
     except typer.Exit as exc:
         return exc.exit_code
+    except NoArgsIsHelpError as exc:  # `ogi`, `ogi case`: the help asked for, not an error
+        sys.stdout.write(exc.format_message().rstrip("\n") + "\n")
+        return 0
     except UsageError as exc:
         _usage_error(exc, args)
         return 2
     except ClickException as exc:
-        exc.show()
-        return 1
+        errors_out.report(zh_click.message(exc), "error", args)
+        return exc.exit_code
     except typer.Abort:
         sys.stderr.write("已取消。\n")
         return 1

@@ -6,13 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS, codes_help
+from ..states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS, codes_help, resolve_code
 from .common import console, parse_date, print_json
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 AsOpt = Annotated[Optional[str], typer.Option("--as", help="用户名（默认取环境变量 OGI_USER）")]
-CaseArg = Annotated[str, typer.Argument(help="案件 ID 或编号")]
+CaseArg = Annotated[str, typer.Argument(help="案件 ID 或编号（如 2026-0008，也可写 2026-8）")]
 
 
 def register(root: typer.Typer) -> None:
@@ -87,13 +87,14 @@ def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> Non
 
 def review_cmd(
     case: CaseArg,
-    kind: Annotated[str, typer.Option("--kind", help=codes_help(CHALLENGE_KINDS))],
+    kind: Annotated[str, typer.Option("--kind", help=codes_help(CHALLENGE_KINDS, "类型"))],
     filed: Annotated[str, typer.Option("--filed", help="申请复议或起诉的日期")],
     body: Annotated[str, typer.Option("--body", help="复议机关或法院名称")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     from ..engine import api
 
+    kind = resolve_code(CHALLENGE_KINDS, kind, "复议诉讼类型", "challenge_kinds")
     r = api.record_review(as_, case, kind, parse_date(filed, "提起日期"), body)
     _print_challenge(r, json_, f"已登记{r['challenge']['kind_label']}（编号 {r['challenge']['id']}）")
 
@@ -101,13 +102,14 @@ def review_cmd(
 def review_result_cmd(
     case: CaseArg,
     challenge: Annotated[int, typer.Option("--challenge", help="复议或诉讼编号（ogi case review 输出）")],
-    result: Annotated[str, typer.Option("--result", help=codes_help(CHALLENGE_RESULTS))],
+    result: Annotated[str, typer.Option("--result", help=codes_help(CHALLENGE_RESULTS, "结果"))],
     date: Annotated[str, typer.Option("--date", help="复议决定或裁判的日期")],
     reason: Annotated[str, typer.Option("--reason", help="说明（如决定书文号）")] = "",
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     from ..engine import api
 
+    result = resolve_code(CHALLENGE_RESULTS, result, "复议诉讼结果", "challenge_results")
     r = api.record_review_result(as_, case, challenge, result, parse_date(date, "结果日期"), reason)
     _print_challenge(r, json_, f"已登记结果：{r['challenge']['result_label']}")
 

@@ -260,7 +260,7 @@ MAX_YEAR_FILE_BYTES = 1_000_000
 def _read_year_file(path: str) -> str:
     from pathlib import Path
 
-    from ..errors import InputError, YearFileError
+    from ..errors import InputError, YearFileError, os_reason
 
     p = Path(path)
     try:
@@ -272,7 +272,7 @@ def _read_year_file(path: str) -> str:
     except PermissionError:
         raise InputError(f"没有读取文件“{path}”的权限") from None
     except OSError as exc:
-        raise InputError(f"无法读取文件“{path}”：{exc.strerror or exc}") from None
+        raise InputError(f"无法读取文件“{path}”：{os_reason(exc)}") from None
     if len(raw) > MAX_YEAR_FILE_BYTES:
         raise YearFileError(f"文件“{path}”过大（{len(raw)} 字节），不像是年度日历文件")
     try:

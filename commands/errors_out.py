@@ -13,8 +13,10 @@ def wants_json(argv: list[str]) -> bool:
 
 
 def report(message: str, code: str, argv: list[str], details: dict | None = None) -> None:
+    from ..errors import os_text
     from .common import print_json
 
+    message = os_text(message)  # an English OS error inside (a library's words): in Chinese
     if wants_json(argv):
         print_json({"ok": False, "error": code, "message": message, **({"details": details} if details else {})})
     # One line for a terminal: values echoed from hostile input carry no escape codes, no
@@ -65,6 +67,14 @@ def handle(exc: BaseException, argv: list[str]) -> int:
     message = api.describe_storage_error(exc)
     if message:
         report(message, "storage", argv)
+        return 1
+    if isinstance(exc, OSError) and (exc.filename is not None or exc.errno is not None):
+        # a file or network call the command did not word itself: say which and why, in Chinese
+        from ..errors import os_reason
+
+        log_unexpected(exc, argv)  # the traceback, for whoever looks into it
+        names = "、".join(f"“{f}”" for f in (exc.filename, exc.filename2) if f is not None)
+        report(f"{'无法访问 ' + names if names else '系统调用失败'}：{os_reason(exc)}，本次操作未完成", "os_error", argv)
         return 1
     where = log_unexpected(exc, argv)
     report(f"发生内部错误（{type(exc).__name__}），本次操作未保存。详情已记录在 {where}，请联系系统管理员。", "internal", argv)

@@ -23,7 +23,8 @@ def _api():
     return api
 
 
-@app.command("render", help="生成（或重新生成）案件的文书。KIND：receipt、correction-notice、reply 等，也可用中文名称。"
+@app.command("render", help="生成（或重新生成）案件的文书。KIND：文书种类的中文名称（登记回执、补正告知书、答复书等，"
+             "唯一时可只写开头几个字）或代码（receipt、correction-notice、reply 等）。"
              "不指定案件时用 --pending 生成所有案件中待生成（含生成失败）的文书，或用 --all 重新生成全部文书"
              "（内容未变的不会产生新版本）；批量生成时使用多个进程，每个 CPU 核心一个。")
 def render_cmd(
@@ -53,7 +54,12 @@ def render_cmd(
 
 def _line(r: dict) -> str:
     state = "未变化" if r["unchanged"] else f"已生成（第 {r['version']} 版）"
-    return f"{r['number']}　{r['kind']}　{state}　{r.get('copy') or r['path']}\n  SHA-256 {r['sha256']}"
+    return f"{r['number']}　{_kind(r)}　{state}　{r.get('copy') or r['path']}\n  SHA-256 {r['sha256']}"
+
+
+def _kind(r: dict) -> str:
+    """The kind as the clerk reads it (登记回执); the code only where the engine gave no label."""
+    return r.get("kind_label") or r["kind"]
 
 
 def _copy(r: dict, out: Path) -> None:
@@ -83,7 +89,7 @@ def _render_batch(case: str | None, pending: bool, workers: int | None, out: Pat
     else:
         for r in results:
             if "error" in r:
-                print(f"{r['number']}　{r['kind']}　生成失败：{r['error']}")
+                print(f"{r['number']}　{_kind(r)}　生成失败：{r['error']}")
             elif not r["unchanged"]:
                 print(_line(r))
         what = "待生成的文书" if pending else "文书"
@@ -103,8 +109,9 @@ def list_cmd(case: Annotated[str, typer.Argument(help="案件 ID 或编号")], a
     if json_:
         print_json(rows)
         return
-    for r in rows:
-        print(f"{r['number']:<22}{r['title']:<14}{r['issued_on']}  {r['status']}  {r['path'] or r['error'] or ''}")
+    from .render import print_letter_list
+
+    print_letter_list(rows)  # a table fitted to the terminal, then each path whole on its own line
 
 
 @app.command("verify", help="核验 PDF 文件是否为某案件办理记录中登记的那一份（按 SHA-256）。")
@@ -113,7 +120,7 @@ def verify_cmd(file: Annotated[Path, typer.Argument(help="PDF 文件")], json_: 
     if json_:
         print_json(r)
     elif r["ok"]:
-        print(f"✓ 该文件是案件 {r['case']} 的 {r['number']}（{r['kind']}，第 {r['version']} 版），登记于 {r['recorded_at']}")
+        print(f"✓ 该文件是案件 {r['case']} 的 {r['number']}（{_kind(r)}，第 {r['version']} 版），登记于 {r['recorded_at']}")
     else:
         print(f"✗ 该文件（SHA-256 {r['sha256'][:16]}…）不是任何案件办理记录中登记的文书：可能被修改，或并非本系统生成")
     if not r["ok"]:

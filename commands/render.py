@@ -1,7 +1,15 @@
 """Human output of case data. JSON output never comes through here.
 
+Laid out for the terminal's width (80 columns and wider; COLUMNS honoured, as rich does): lines
+are wrapped where Chinese allows it, never inside a case number, a date, a number or a path;
+paths are printed whole on lines of their own; tables keep the case numbers and dates whole and
+drop their least needed columns when the terminal is narrow; every symbol has its legend and
+every due date says in words where it stands today (已逾期 N 个工作日、今日到期、还剩 N 个工作日,
+computed by the engine: engine/cases/standing.py).
+
 `ogi case show` (print_case_full) is plain text with its own tables (CJK-aware widths), so the
-fast start (cli_fast.py) prints it without importing rich; the other commands use rich.
+fast start (cli_fast.py) prints it without importing rich; the other commands use rich, which
+colours only on a terminal, and not at all under NO_COLOR.
 """
 from __future__ import annotations
 
@@ -9,37 +17,106 @@ import os
 import sys
 import unicodedata
 
-from ..states.vocabulary import CLOCK_CHART
-from .common import console
+from ..states.outcomes import OUTCOMES
+from ..states.vocabulary import CLOCK_CHART, DELIVERY_METHODS, OPINIONS
+
+# The legends, printed wherever their symbols are.
+DEADLINE_LEGEND = "期限（⏰ 正在计算的期限；所列日期为期限的最后一日）："
+CHART_LEGEND = "期限示意图（├──┤ 期限起止，░ 暂停计算，▲ 办理步骤，◆ 同日多个步骤）"
+SAVED = "✓ 已保存"  # the step's headline: ✓ says it is saved, in words
 
 
 def _d(v) -> str:
     return "" if v is None else str(v)
 
 
+# --------------------------------------------------------------------------- rich (not `case show`)
+
+def _console():
+    """stdout through rich: styles only on a terminal (rich's own detection), none under NO_COLOR
+    (https://no-color.org: not even bold), never when piped."""
+    from rich.console import Console
+
+    plain = os.environ.get("NO_COLOR", "") != ""
+    return Console(highlight=False, emoji=False, **({"color_system": None} if plain else {}))
+
+
+def _print_lines(c, lines: list[str], style: str | None = None) -> None:
+    """Lines already fitted to the width (wrap_line), printed as they are: no markup, no
+    re-wrapping, nothing cut (a path longer than the terminal stays whole on its line)."""
+    from rich.text import Text
+
+    for line in lines:
+        c.print(Text(_clean(line), style=style or ""), soft_wrap=True)
+
+
+def _standing_style(standing: dict | None) -> str | None:
+    kind = (standing or {}).get("kind")
+    if kind == "overdue":
+        return "bold red"
+    if kind == "due_today" or (kind == "left" and (standing.get("workdays") or 0) <= 3):
+        return "yellow"
+    return None
+
+
 def print_case_brief(r: dict, headline: str) -> None:
-    c = console()
-    c.print(f"[bold green]✓[/] {headline}")
-    c.print(f"案件 {r['number']}（ID {r['id']}）　申请人：{r['applicant']['name']}　状态：[bold]{r['state_label']}[/]")
+    """What every step (and registration) prints: the case, the step's warnings, the clocks, the
+    letters made (each file's path whole on its own line) and the next steps."""
+    c = _console()
+    width = c.width
+    _print_lines(c, wrap_line(f"{SAVED}　{headline}", width, "  "), "bold green")
+    _print_lines(c, wrap_line(f"案件 {r['number']}（ID {r['id']}）　申请人：{r['applicant']['name']}　"
+                              f"状态：{r['state_label']}", width, "  "))
     step = r.get("step") or {}
-    for w in step.get("warnings", []):
-        c.print(f"[yellow]{w}[/]")
-    for w in r.get("warnings") or []:  # registration: e.g. 重复申请 (条例第三十六条第（六）项)
-        c.print(f"[yellow]{w}[/]")
-    _print_deadlines(c, r)
+    for w in [*step.get("warnings", []), *(r.get("warnings") or [])]:  # registration: 重复申请 (第三十六条第（六）项)
+        _print_lines(c, wrap_line(w, width, "  "), "yellow")
+    _print_deadlines(c, r, width)
     for l in r.get("letters_rendered", []) or []:
         if l.get("error"):
-            c.print(f"[yellow]文书“{l['kind']}”暂未生成：{l['error']}（步骤已保存，可用 ogi letter render 重试）[/]")
+            _print_lines(c, wrap_line(f"文书“{_kind_label(l['kind'])}”暂未生成：{l['error']}"
+                                      "（步骤已保存，可用 ogi letter render 重试）", width, "  "), "yellow")
         else:
-            c.print(f"文书：{l['number']}　{l['path']}")
+            kind = f"（{_kind_label(l['kind'])}）" if l.get("kind") else ""
+            _print_lines(c, wrap_line(f"文书：{l['number']}{kind}", width, "  "))
+            _print_lines(c, [f"  {l['path']}"])
     if r.get("next_steps"):
-        c.print("下一步可办理：" + "、".join(s["label"] for s in r["next_steps"]))
+        _print_lines(c, next_steps_lines(r, width))
 
 
-def _print_deadlines(c, r: dict) -> None:
-    for line in deadline_lines(r, due_style=lambda due: f"[bold]{due}[/]"):
-        c.print(line)
+def _kind_label(kind: str) -> str:
+    try:
+        from ..engine import api
 
+        return api.letter_kind_label(kind)
+    except Exception:  # noqa: BLE001 - a label is a nicety: never fail the step's report for it
+        return kind
+
+
+def _print_deadlines(c, r: dict, width: int) -> None:
+    shown = _shown_clocks(r)
+    if not shown:
+        return
+    _print_lines(c, wrap_line(DEADLINE_LEGEND, width, "  "))
+    for clock in shown:
+        _print_lines(c, _deadline_line(clock, width), _standing_style(clock.get("standing")))
+
+
+def print_explain(r: dict) -> None:
+    """`ogi case explain`: each clock, where it stands today in words, and how it was computed."""
+    c = _console()
+    width = c.width
+    as_of = f"（截至 {r['as_of']}）" if r.get("as_of") else ""
+    _print_lines(c, wrap_line(f"案件 {r['number']} 期限计算说明{as_of}", width, "  "), "bold")
+    for clock in r["clocks"]:
+        c.print()
+        text = f"{clock['label']}：{_d(clock['due'])}" + ("（暂定）" if clock["provisional"] else "")
+        _print_lines(c, wrap_with_tail(text, standing_text(clock), width, "  "),
+                     _standing_style(clock.get("standing")) or "bold")
+        for line in clock["explanation"]:
+            _print_lines(c, wrap_line(f"  {line}", width, "    "))
+
+
+# --------------------------------------------------------------------------- case show (plain)
 
 def print_case_full(r: dict) -> None:
     """`ogi case show`: the one renderer of both the Typer path and the fast start (cli_fast.py)."""
@@ -47,73 +124,118 @@ def print_case_full(r: dict) -> None:
 
 
 def case_full_lines(r: dict, width: int | None = None) -> list[str]:
-    """The case page as plain text lines (no rich: cli_fast must not import it). Tables are
-    drawn in rich's style and fitted to `width` (default: the terminal's) by wrapping cells;
-    nothing is cut off."""
+    """The case page as plain text lines (no rich: cli_fast must not import it). Lines and tables
+    are fitted to `width` (default: the terminal's) by wrapping; nothing is cut off; the folder
+    of the letters is printed whole on a line of its own."""
     width = width or _terminal_width()
     a = r["applicant"]
-    lines = [
-        f"案件 {r['number']}（ID {r['id']}）　{r['state_label']}"
-        + (f"　办理结果：{r['outcome_label']}" if r.get("outcome_label") else ""),
-        f"申请人：{a['name']}（{a['type_label']}）　证件：{a['id_number'] or '—'}　电话：{a['phone'] or '—'}",
-        f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r['clerk']}",
-        f"所需信息：{r['description']}",
-    ]
-    lines += deadline_lines(r)
+    lines: list[str] = []
+
+    def add(text: str, indent: str = "  ") -> None:
+        lines.extend(wrap_line(_clean(text), width, indent))
+
+    add(f"案件 {r['number']}（ID {r['id']}）　{r['state_label']}"
+        + (f"　办理结果：{r['outcome_label']}" if r.get("outcome_label") else ""))
+    add(f"申请人：{a['name']}（{a['type_label']}）　证件：{a['id_number'] or '未填写'}　电话：{a['phone'] or '未填写'}")
+    add(f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r['clerk']}")
+    add(f"所需信息：{r['description']}")
+    lines += deadline_lines(r, width)
     if r.get("consultations"):
         lines += table_lines("征求意见", ("编号", "对象", "发出", "期限", "答复", "意见"), [
-            (str(x["id"]), x["party"], _d(x["sent_on"]), _d(x["due_on"]),
-             _d(x["replied_on"] or (f"逾期 {x['lapsed_on']}" if x["lapsed_on"] else "")), _d(x["opinion"]))
-            for x in r["consultations"]], width)
+            (str(x.get("no", x["id"])), x["party"], _d(x["sent_on"]), _d(x["due_on"]),
+             _d(x["replied_on"] or (f"逾期 {x['lapsed_on']}" if x["lapsed_on"] else "")),
+             OPINIONS.get(x["opinion"], _d(x["opinion"])))
+            for x in r["consultations"]], width, keep=(0, 2, 3))
     if r.get("letters"):
         # File names are long: the folder is named once below; `ogi letter list` shows each file.
         lines += table_lines("文书", ("文号", "文书", "日期", "状态"), [
             (l["number"], l.get("kind_label") or l["kind"], _d(l["issued_on"]), l.get("status_label") or l["status"])
-            for l in r["letters"]], width, keep=(0, 1))
+            for l in r["letters"]], width, keep=(0, 2))
         folders = sorted({os.path.dirname(l["path"]) for l in r["letters"] if l["path"]})
         if folders:
-            lines.append("文书文件位于：" + "；".join(folders))
+            lines.append("文书文件位于：")
+            lines += [_clean(f"  {folder}") for folder in folders]  # whole, however long
     if r.get("history"):
-        lines += clock_chart_block(r)
+        lines += clock_chart_block(r, width)
         lines += timeline_lines(r, width)
     if r.get("next_steps"):
-        lines.append("下一步可办理：" + "、".join(s["label"] for s in r["next_steps"]))
-    return [_clean(line) for line in lines]
+        lines += next_steps_lines(r, width)
+    return lines
 
 
-def deadline_lines(r: dict, due_style=str) -> list[str]:
-    """One line per running or paused clock; due_style marks up the date (rich bold for a step's
-    brief, plain for `case show`)."""
-    out = []
-    for clock in r.get("clocks", []):
-        if not clock["running"] and not clock["paused"]:
-            continue
-        flag = "（暂停计算）" if clock["paused"] else ""
-        prov = "（暂定）" if clock["provisional"] else ""
-        out.append(f"  ⏰ {clock['label']}：{due_style(_d(clock['due']))}{prov}{flag}")
+def next_steps_lines(r: dict, width: int) -> list[str]:
+    return wrap_line(_clean("下一步可办理：" + "、".join(s["label"] for s in r["next_steps"])), width, "  ")
+
+
+def _shown_clocks(r: dict) -> list[dict]:
+    return [c for c in r.get("clocks", []) if c["running"] or c["paused"]]
+
+
+def standing_text(clock: dict) -> str:
+    """Where a clock stands today, in words (the engine's; older dicts without it: from its flags)."""
+    st = clock.get("standing")
+    if st:
+        return st.get("text") or ""
+    return "暂停计算" if clock.get("paused") else ("计时中" if clock.get("running") else "已结束")
+
+
+def _deadline_line(clock: dict, width: int) -> list[str]:
+    prov = "（暂定）" if clock["provisional"] else ""
+    return wrap_with_tail(_clean(f"  ⏰ {clock['label']}：{_d(clock['due'])}{prov}"), standing_text(clock),
+                          width, "     ")
+
+
+def deadline_lines(r: dict, width: int | None = None) -> list[str]:
+    """The running and paused clocks, one each (⏰, with its legend above them), each with where it
+    stands today in words: "⏰ 答复期限（条例第三十三条）：2026-10-29　已逾期 45 个工作日"."""
+    width = width or _terminal_width()
+    shown = _shown_clocks(r)
+    if not shown:
+        return []
+    out = wrap_line(DEADLINE_LEGEND, width, "  ")
+    for clock in shown:
+        out += _deadline_line(clock, width)
     return out
 
 
+_NOTE_KEYS = (("items", "补正事项"), ("party", "征求对象"), ("outcome", "办理结果"), ("method", "送达方式"),
+              ("workdays", "延长工作日"), ("opinion", "意见"), ("until", "延迟至"))
+
+
+def _note_value(key: str, value) -> str:
+    """A stored code in Chinese (办理结果、送达方式、意见); anything else as it is."""
+    if key == "outcome" and value in OUTCOMES:
+        return OUTCOMES[value].label
+    if key == "method":
+        return DELIVERY_METHODS.get(value, str(value))
+    if key == "opinion":
+        return OPINIONS.get(value, str(value))
+    return str(value)
+
+
+def history_note(h: dict, limit: int = 60) -> str:
+    """The 说明 of a history row: the reason, then what the step recorded, in Chinese."""
+    data = h.get("data") or {}
+    bits = [h["reason"]] if h.get("reason") else []
+    bits += [f"{label}：{_note_value(key, data[key])}" for key, label in _NOTE_KEYS if data.get(key) not in (None, "")]
+    note = "；".join(str(b) for b in bits)
+    return note if len(note) <= limit else note[: limit - 1] + "…"
+
+
 def timeline_lines(r: dict, width: int | None = None) -> list[str]:
-    """The case's history as a table (the # column numbers the steps of the clock chart)."""
-    rows = []
-    for h in r["history"]:
-        note = h["reason"] or ""
-        data = h.get("data") or {}
-        for key in ("items", "party", "outcome", "method", "workdays", "opinion", "kind"):
-            if key in data and key != "kind":
-                note = (note + " " if note else "") + f"{key}={data[key]}"
-        rows.append((str(h["seq"]), _d(h["effective_on"]), h["label"] or h["action"], h["actor"],
-                     h["recorded_at"][:16].replace("T", " "), note[:60]))
+    """The case's history as a table (the # column numbers the steps of the clock chart). A
+    说明 longer than 60 characters ends in …: the whole text is in `ogi case history`."""
+    rows = [(str(h["seq"]), _d(h["effective_on"]), h["label"] or h["action"], h.get("actor_label") or h["actor"],
+             h["recorded_at"][:16].replace("T", " "), history_note(h)) for h in r["history"]]
     return table_lines(f"办理时间线（{r['number']}）", ("#", "办理日期", "步骤", "办理人", "记录时间", "说明"), rows,
-                       width or _terminal_width())
+                       width or _terminal_width(), keep=(0, 1, 4))
 
 
 def print_timeline(r: dict) -> None:
     sys.stdout.write("".join(_clean(line) + "\n" for line in timeline_lines(r)))
 
 
-# --------------------------------------------------------------------------- plain tables
+# --------------------------------------------------------------------------- plain text layout
 
 def _terminal_width() -> int:
     """As rich measures it: COLUMNS, else the size of whichever of stdin/stdout/stderr is a
@@ -151,34 +273,106 @@ def _clean(text: str) -> str:
     return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` columns, broken after a space where there is one."""
+# Chinese line breaking (GB/T 15834 punctuation): no line starts with closing punctuation, none
+# ends with an opening one.
+_NO_BREAK_BEFORE = frozenset("，。、；：？！）」』】》〉〕’”…,.;:?!)]}%")
+_NO_BREAK_AFTER = frozenset("（「『【《〈〔‘“([{")
+_SPACES = (" ", "\u3000")
+
+
+def _tokens(text: str) -> list[str]:
+    """The units a line is never broken inside: a run of ASCII other than spaces (a date, a case
+    number, a number, a path, an English word), or any other single character."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isascii() and ch != " ":
+            j = i + 1
+            while j < n and text[j].isascii() and text[j] != " ":
+                j += 1
+            out.append(text[i:j])
+            i = j
+        else:
+            out.append(ch)
+            i += 1
+    return out
+
+
+def wrap_line(text: str, width: int, indent: str = "") -> list[str]:
+    """`text` in lines of at most `width` columns, the second and later ones starting with
+    `indent`. Breaks at a space or between Chinese characters, never inside a date, a number or
+    an English word (unless that alone is wider than a line), never before closing or after
+    opening punctuation."""
     if text_width(text) <= width:
         return [text]
+    ind_w = text_width(indent)
+    if ind_w * 2 > width:
+        indent, ind_w = "", 0
     out: list[str] = []
-    cur, cur_w = "", 0
-    for ch in text:
-        w = _char_width(ch)
-        if cur and cur_w + w > width:
-            cut = cur.rfind(" ")
-            if cut > 0:
-                out.append(cur[:cut])
-                cur = cur[cut + 1:]
-            else:
-                out.append(cur)
-                cur = ""
-            cur_w = text_width(cur)
-        cur += ch
-        cur_w += w
-    out.append(cur)
-    return out
+    cur: list[str] = []
+    cur_w, room = 0, width
+
+    def flush() -> None:
+        nonlocal cur, cur_w, room
+        out.append("".join(cur).rstrip())
+        cur, cur_w, room = [], 0, width - ind_w
+
+    for tok in _tokens(text):
+        w = text_width(tok)
+        if cur_w + w <= room:
+            cur.append(tok)
+            cur_w += w
+            continue
+        if tok in _SPACES:  # the line ends at a space: the space goes
+            flush()
+            continue
+        carry: list[str] = []
+        if tok in _NO_BREAK_BEFORE and len(cur) > 1 and cur[-1] not in _SPACES:
+            carry.append(cur.pop())  # the character before a closing mark goes down with it
+        while len(cur) > 1 and cur[-1] in _NO_BREAK_AFTER:
+            carry.insert(0, cur.pop())
+        if cur:
+            flush()
+        for t in (*carry, tok):
+            tw = text_width(t)
+            if cur_w + tw <= room:
+                cur.append(t)
+                cur_w += tw
+                continue
+            for ch in t:  # wider than a whole line: folded, the only way to show it all
+                cw = _char_width(ch)
+                if cur and cur_w + cw > room:
+                    flush()
+                cur.append(ch)
+                cur_w += cw
+    if cur:
+        out.append("".join(cur).rstrip())
+    return [out[0], *(indent + line for line in out[1:])]
+
+
+def wrap_with_tail(text: str, tail: str, width: int, indent: str = "") -> list[str]:
+    """`text`, then `tail` after a U+3000 space, wrapped like wrap_line, except that the tail
+    ("已逾期 45 个工作日") is never broken: it ends the last line, or has a line of its own."""
+    if not tail:
+        return wrap_line(text, width, indent)
+    lines = wrap_line(text, width, indent)
+    if text_width(lines[-1]) + 2 + text_width(tail) <= width:
+        return [*lines[:-1], f"{lines[-1]}\u3000{tail}"]
+    return [*lines, *wrap_line(indent + tail, width, indent)]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """A table cell's text in lines of at most `width` columns (wrap_line's breaks)."""
+    return wrap_line(text, width)
 
 
 def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int = 80,
                 keep: tuple[int, ...] = ()) -> list[str]:
     """A table drawn like rich's default (heavy head), its title centred above it. Columns as
     wide as their longest cell; when the table is wider than `width`, the widest columns are
-    narrowed and their cells wrapped (never cut). Columns in `keep` (a 文号) are never wrapped."""
+    narrowed and their cells wrapped (never cut). Columns in `keep` (a 文号, a date) are never
+    wrapped."""
     rows = [tuple(_clean(c) for c in row) for row in rows]
     widths = [max([text_width(h)] + [text_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
     floor = [widths[i] if i in keep else max(text_width(h), 4) for i, h in enumerate(headers)]
@@ -213,35 +407,177 @@ def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]
     return lines
 
 
-def print_explain(r: dict) -> None:
-    c = console()
-    c.print(f"[bold]案件 {r['number']} 期限计算说明[/]")
-    for clock in r["clocks"]:
-        state = "进行中" if clock["running"] else ("暂停" if clock["paused"] else "—")
-        c.print(f"\n[bold]{clock['label']}[/]：{_d(clock['due'])}（{state}{'，暂定' if clock['provisional'] else ''}）")
-        for line in clock["explanation"]:
-            c.print(f"  · {line}")
+# --------------------------------------------------------------------------- rich tables
+
+class Col:
+    """A column of a rich table fitted to the terminal. `rank`: the lower, the longer it stays
+    when the terminal is narrow (0: always). `wrap`: its text may wrap (Chinese text, or a date
+    followed by a remark after a space) down to `floor` columns; otherwise it is as wide as its
+    widest cell and never cut. `ease`: the width it asks for before lower ranks get a place."""
+
+    def __init__(self, header: str, cells: list, rank: int, *, wrap: bool = False, floor: int = 0,
+                 ease: int | None = None, justify: str = "left"):
+        from rich.cells import cell_len
+
+        self.header, self.cells, self.rank, self.wrap, self.justify = header, cells, rank, wrap, justify
+        widest = max([cell_len(header), *(max((cell_len(line) for line in str(c).split("\n")), default=0)
+                                           for c in cells)])
+        self.full = widest
+        self.floor = min(widest, max(floor, 1)) if wrap else widest
+        self.ease = min(widest, max(self.floor, ease if ease is not None else widest))
+        self.width = self.floor
+
+    def lines(self, width: int) -> int:
+        """How many lines its header and cells take at `width` (as wrap_line breaks them)."""
+        return sum(1 if len(line) * 2 <= width else len(wrap_line(line, width))
+                   for c in (self.header, *self.cells) for line in str(c).split("\n"))
+
+
+def fit_columns(cols: list[Col], width: int) -> tuple[list[Col], list[Col]]:
+    """(shown, left out): columns taken by rank while they fit, at their `ease` width or else
+    their `floor` (a later, narrower one may still fit); the room left widens the wrapping ones,
+    by rank, towards their widest cell. Each column costs 3 more cells (padding and rule), the
+    table 1."""
+    chosen: list[Col] = []
+    used = 1
+    for col in sorted(cols, key=lambda c: c.rank):
+        fits = [w for w in (col.ease, col.floor) if used + w + 3 <= width]
+        if col.rank == 0 or fits:
+            col.width = fits[0] if fits else col.ease
+            chosen.append(col)
+            used += col.width + 3
+    spare = width - used
+    by_rank = sorted(chosen, key=lambda c: c.rank)
+    for col in by_rank:  # first whole columns: no wrapping at all
+        if 0 < col.full - col.width <= spare:
+            spare -= col.full - col.width
+            col.width = col.full
+    for col in by_rank:  # then fewer lines where the rest of the room gives that
+        if spare <= 0:
+            break
+        target = col.lines(col.width + spare)
+        if target >= col.lines(col.width):
+            continue
+        lo, hi = col.width, col.width + spare  # the narrowest width giving as few lines
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if col.lines(mid) <= target else (mid + 1, hi)
+        spare -= hi - col.width
+        col.width = hi
+    while spare < 0:  # rank 0 alone too wide (a tiny terminal): narrow what may wrap
+        narrowable = [c for c in chosen if c.wrap and c.width > c.floor]
+        if not narrowable:
+            break
+        widest = max(narrowable, key=lambda c: c.width - c.floor)
+        widest.width -= 1
+        spare += 1
+    shown = [c for c in cols if c in chosen]
+    return shown, [c for c in cols if c not in chosen]
+
+
+def fitted_table(title: str, cols: list[Col], width: int):
+    """A rich Table of the columns that fit `width`, each at the width fit_columns gave it, and
+    the headers of those left out."""
+    from rich.table import Table
+
+    shown, left_out = fit_columns(cols, width)
+    t = Table(title=title)
+    for col in shown:
+        t.add_column(col.header, width=col.width, no_wrap=not col.wrap, overflow="fold", justify=col.justify)
+    for i in range(len(cols[0].cells) if cols else 0):
+        t.add_row(*(col.cells[i] for col in shown))
+    return t, [c.header for c in left_out]
+
+
+def _left_out_line(left_out: list[str], width: int) -> list[str]:
+    if not left_out:
+        return []
+    return wrap_line(f"终端宽度 {width} 列，未显示：{'、'.join(left_out)}（加宽窗口可显示，或用 --json）", width, "  ")
 
 
 def print_case_list(r: dict) -> None:
-    from rich.table import Table
+    """`ogi case list`: case numbers and dates whole at any width; the applicant, the clerk and
+    the ID go first when the terminal is narrow; where each nearest due date stands, in words."""
+    from rich.text import Text
 
-    t = Table(title=f"案件列表（截至 {r['as_of']}）")
-    for col in ("ID", "编号", "申请人", "状态", "经办人", "最近期限", "剩余工作日", "答复期限"):
-        t.add_column(col)
-    for x in r["cases"]:
-        left = x["workdays_left"]
-        left_s = "" if left is None else (f"[red]逾期 {-left}[/]" if left < 0 else (f"[yellow]{left}[/]" if left <= 3 else str(left)))
-        due = _d(x["next_due"]) + ("（暂停）" if x["paused"] else "") + ("（暂定）" if x["provisional"] else "")
-        t.add_row(str(x["id"]), x["number"], x["applicant"], x["state_label"], x["clerk"], due, left_s, _d(x["answer_due"]))
-    console().print(t)
-    if not r["cases"]:
-        console().print("没有符合条件的案件。")
+    c = _console()
+    width = c.width
+    cases = r["cases"]
+    if not cases:
+        _print_lines(c, wrap_line(f"案件列表（截至 {r['as_of']}）：没有符合条件的案件。", width, "  "))
+        return
 
+    def words(x: dict) -> Text:
+        st = x.get("standing") or {}
+        return Text(st.get("text") or "", style=_standing_style(st) or "")
+
+    def clock_name(x: dict) -> str:
+        key = x.get("next_clock") or ""
+        return CLOCK_CHART.get(key.split(":", 1)[0], key) + (f"{key.split(':', 1)[1]}" if ":" in key else "")
+
+    marks = {"paused": any(x["paused"] for x in cases), "provisional": any(x["provisional"] for x in cases)}
+    cols = [
+        Col("ID", [str(x["id"]) for x in cases], 8, justify="right"),
+        Col("编号", [x["number"] for x in cases], 0),
+        Col("申请人", [x["applicant"] for x in cases], 6, wrap=True, floor=8, ease=12),
+        Col("状态", [x["state_label"] for x in cases], 3, wrap=True, floor=6, ease=12),
+        Col("经办人", [x["clerk"] for x in cases], 7, wrap=True, floor=6, ease=8),
+        Col("最近期限", [clock_name(x) for x in cases], 4, wrap=True, floor=4, ease=10),
+        Col("到期日", [_d(x["next_due"]) + (" （暂定）" if x["provisional"] and x["next_due"] else "") for x in cases],
+            1, wrap=True, floor=10, ease=10),
+        Col("期限情况", [words(x) for x in cases], 2, wrap=True, floor=10, ease=20),
+        Col("答复期限", [_d(x["answer_due"]) + (" （暂停）" if x["paused"] else "") for x in cases],
+            5, wrap=True, floor=10, ease=10),
+    ]
+    t, left_out = fitted_table(f"案件列表（截至 {r['as_of']}）", cols, width)
+    c.print(t)
+    notes = ["期限情况按工作日计算，指最近期限"]
+    if marks["paused"] and "答复期限" not in left_out:
+        notes.append("（暂停）：征求意见或缴费期间，答复期限暂停计算")
+    if marks["provisional"]:
+        notes.append("（暂定）：所涉年度尚无国务院节假日安排，日期为暂定")
+    _print_lines(c, wrap_line("说明：" + "；".join(notes) + "。", width, "  "))
+    _print_lines(c, _left_out_line(left_out, width))
+
+
+def print_letter_list(rows: list[dict]) -> None:
+    """`ogi letter list`: the letters in a table (Chinese columns aligned by rich's cell widths),
+    then each file's path whole on a line of its own."""
+    c = _console()
+    width = c.width
+    if not rows:
+        _print_lines(c, ["该案件还没有文书。"])
+        return
+    cols = [
+        Col("文号", [x["number"] for x in rows], 0),
+        Col("文书", [x["title"] for x in rows], 2, wrap=True, floor=8, ease=24),
+        Col("日期", [_d(x["issued_on"]) for x in rows], 1),
+        Col("状态", [_letter_status(x) for x in rows], 3, wrap=True, floor=6, ease=10),
+        Col("版本", [str(x["version"]) if x.get("version") else "" for x in rows], 4),
+    ]
+    t, left_out = fitted_table("文书", cols, width)
+    c.print(t)
+    _print_lines(c, _left_out_line(left_out, width))
+    if any(x.get("path") or x.get("error") for x in rows):
+        _print_lines(c, ["文件："])
+        for x in rows:
+            _print_lines(c, wrap_line(f"  {x['number']}（{x['title']}）", width, "    "))
+            if x.get("path"):
+                _print_lines(c, [f"    {x['path']}"])
+            elif x.get("error"):
+                _print_lines(c, wrap_line(f"    生成失败：{x['error']}", width, "      "), "yellow")
+
+
+def _letter_status(x: dict) -> str:
+    return x.get("status_label") or _d(x.get("status"))
+
+
+# --------------------------------------------------------------------------- the clock chart
 
 def clock_chart_lines(r: dict, width: int = 56) -> list[str]:
     """A picture of the case on one date axis: each clock as a bar from its start to its due
-    date (░ where paused), and the steps as numbered marks (the # of the timeline table)."""
+    date (░ where paused), and the steps as numbered marks (the # of the timeline table). A
+    running clock is marked 进行中, or 已逾期 / 今日到期 by where it stands today."""
     import datetime as dt
 
     def day(v):
@@ -270,7 +606,7 @@ def clock_chart_lines(r: dict, width: int = 56) -> list[str]:
         for i in range(a, b + 1):
             bar[i] = fill
         bar[a], bar[b] = "├", "┤"
-        mark = "暂停" if c.get("paused") else ("进行中" if c.get("running") else "")
+        mark = _chart_mark(c)
         lines.append(_pad(name, label_w) + "".join(bar) + f" {str(c['due'])[5:]}{(' ' + mark) if mark else ''}")
     marks = ["─"] * width
     for _, d in steps:
@@ -280,15 +616,30 @@ def clock_chart_lines(r: dict, width: int = 56) -> list[str]:
     return lines
 
 
+def _chart_mark(c: dict) -> str:
+    if c.get("paused"):
+        return "暂停"
+    if not c.get("running"):
+        return ""
+    kind = (c.get("standing") or {}).get("kind")
+    return {"overdue": "已逾期", "due_today": "今日到期"}.get(kind, "进行中")
+
+
 def _pad(text: str, width: int) -> str:
     """Pad to a display width where CJK characters take two columns (at least one space)."""
     return text + " " * max(width - text_width(text), 1)
 
 
-def clock_chart_block(r: dict) -> list[str]:
-    """The chart with its heading and legend (nothing when there is nothing to draw)."""
-    lines = clock_chart_lines(r)
-    return ["期限示意图（├──┤ 期限起止，░ 暂停计算，▲ 办理步骤，◆ 同日多个步骤）", *lines] if lines else []
+CHART_MARK_WIDTH = 15  # " 10-29 今日到期": the widest text after a bar
+
+
+def clock_chart_block(r: dict, width: int | None = None) -> list[str]:
+    """The chart with its heading and legend (nothing when there is nothing to draw), fitted to
+    `width` (the terminal's by default): 12 columns of labels, the axis, the due date and mark."""
+    total = width or _terminal_width()
+    axis = max(20, min(56, total - 12 - CHART_MARK_WIDTH))
+    lines = clock_chart_lines(r, axis)
+    return [*wrap_line(CHART_LEGEND, total, "  "), *lines] if lines else []
 
 
 def print_clock_chart(r: dict) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..states.vocabulary import DELIVERY_STATUSES, WARNING_CHANNELS, WARNING_STATUSES, codes_help, resolve_code
 from .common import optional_date, print_json
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
@@ -39,7 +40,8 @@ def sweep_cmd(as_of: AsOfOpt = None, json_: JsonOpt = False) -> None:
         print(f"  {w['case']}  {w['clock_label']}  {w['due_on']}  {w['level_label']}  → {who}")
     if r["unreachable"]:
         users = "、".join(dict.fromkeys(u["user"] for u in r["unreachable"]))
-        print(f"注意：用户 {users} 没有可用的提醒渠道（email 需配合 [warnings.smtp]，或 webhook），这些提醒无法送达。")
+        print(f"注意：用户 {users} 没有可用的提醒渠道（请在配置文件中为其填写电子邮箱并配置邮件服务器，"
+              "或配置企业微信/钉钉机器人），这些提醒无法送达。")
     for e in r["errors"]:
         print(f"注意：无法计算案件 {e['case']} 的期限（{e['error']}），请用“ogi case explain {e['case']}”检查。")
     if r["created"]:
@@ -82,13 +84,14 @@ def send_cmd(
 
 @app.command("list", help="查看发件箱：每条提醒的案件、期限、级别、到期日、收件人和发送状态。")
 def list_cmd(
-    status: Annotated[Optional[str], typer.Option("--status", help="pending 待发送 / failed 失败待重试 / sent 已发送 / cancelled 已取消 / undeliverable 无法送达")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help=codes_help(WARNING_STATUSES, "按发送状态筛选"))] = None,
     case: Annotated[Optional[str], typer.Option("--case", help="只看该案件（ID 或编号）")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000, help="最多显示条数")] = 200,
     json_: JsonOpt = False,
 ) -> None:
     from ..engine import api
 
+    status = resolve_code(WARNING_STATUSES, status, "发送状态", "warning_statuses") if status else None
     rows = api.list_warnings(status=status, case=case, limit=limit)
     if json_:
         print_json(rows)
@@ -97,11 +100,23 @@ def list_cmd(
         print("发件箱中没有符合条件的提醒。")
         return
     for w in rows:
-        who = "、".join(f"{d['user']}/{d['channel']}:{d['status']}" for d in w["recipients"])
+        who = "、".join(_recipient(d) for d in w["recipients"])
         print(f"{w['id']:>5}  {w['case']}  {w['clock_label']}  {w['due_on']}  {w['level_label']}  {w['status_label']}  {who}")
         for d in w["recipients"]:
             if d["last_error"] and d["status"] == "failed":
-                print(f"       {d['user']}/{d['channel']}：{d['last_error']}")
+                print(f"       {d['user']}（{_channel(d)}）：{d['last_error']}")
+
+
+def _channel(d: dict) -> str:
+    return d.get("channel_label") or WARNING_CHANNELS.get(d["channel"], d["channel"])
+
+
+def _recipient(d: dict) -> str:
+    """li（电子邮件，已发送）; a user without a channel: li（无可用渠道）."""
+    status = d.get("status_label") or DELIVERY_STATUSES.get(d["status"], d["status"])
+    if d["channel"] == "none":
+        return f"{d['user']}（{status}）"
+    return f"{d['user']}（{_channel(d)}，{status}）"
 
 
 @app.command("digest", help="每日汇总：每位经办人的在办案件，按紧迫程度排序（--send 发送给经办人）。")
@@ -124,6 +139,6 @@ def digest_cmd(
         if not r["clerks"]:
             print("没有在办案件。")
         for s in sent or []:
-            print(f"{s['clerk']} / {s['channel']}：{'已发送' if s['ok'] else '发送失败：' + (s['error'] or '')}")
+            print(f"{s['clerk']}（{WARNING_CHANNELS.get(s['channel'], s['channel'])}）：{'已发送' if s['ok'] else '发送失败：' + (s['error'] or '')}")
     if sent and not all(s["ok"] for s in sent):
         raise typer.Exit(1)

@@ -17,7 +17,7 @@ import datetime as dt
 from importlib import import_module
 from typing import Any
 
-from ..states.machine import TRIGGER_LABELS, Trigger
+from ..states.machine import STATE_LABELS, TRIGGER_LABELS, Trigger
 
 # name -> "module:attribute" (modules relative to ogi.engine)
 DOORS = {
@@ -28,6 +28,7 @@ DOORS = {
     "render_batch": "cases.letter_desk:render_batch",
     "check_render_request": "cases.letter_desk:check_render_request",
     "verify_letter_file": "cases.documents:verify_file",
+    "letter_kind_label": "..letters.kinds:short_label",
     # the instance (configuration, schema, backups) and its calendar (engine/store)
     "init_instance": "instance:init_instance",
     "list_users": "instance:list_users",
@@ -182,8 +183,11 @@ def show_sqlite_file(path: str, login: str | None, ref: str) -> dict:
 
 def explain(login: str | None, ref: str) -> dict:
     """How every due date of a case was computed."""
+    from ..states.machine import CLOSED
     from .cases import clocks as clk
+    from .cases.standing import clocks_with_standing
     from .cases.steps import facts_of, load_case
+    from .identity import today
     from .store.calendar_store import load_calendar
     from .store.db import read_session
 
@@ -193,8 +197,10 @@ def explain(login: str | None, ref: str) -> dict:
         case = load_case(s, ref)
         facts = facts_of(s, case.id, cfg)
         clocks = clk.compute_clocks(facts, cal)
+        day = today()  # each clock's standing on it: 已逾期 N 个工作日、今日到期、还剩 N 个工作日 ...
         return {"id": case.id, "number": case.number, "state": facts.state.value,
-                "clocks": [c.to_json() for c in clocks]}
+                "state_label": STATE_LABELS[facts.state], "as_of": day,
+                "clocks": clocks_with_standing(clocks, day, cal, closed=facts.state in CLOSED)}
 
 
 def list_cases(login: str | None, *, state: str | None = None, clerk: str | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, os_reason
 from ..states.vocabulary import ROLES
 
 
@@ -215,7 +215,7 @@ def _load(path: str, mtime: float) -> Config:
     try:
         text = Path(path).read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(f"无法读取配置文件 {path}：{exc.strerror}") from None
+        raise ConfigError(f"无法读取配置文件 {path}：{os_reason(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码") from None
     return parse_config(text, path)

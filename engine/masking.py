@@ -18,6 +18,19 @@ def mask_phone(value: str) -> str:
     return v[:3] + "*" * (len(v) - 7) + v[-4:]
 
 
+def mask_event_phones(data):
+    """An event's data as a viewer without access to personal data reads it: a 更正联系方式
+    step's phone numbers (the new one and the previous one) masked; anything else as it is."""
+    if not isinstance(data, dict) or not ("phone" in data or "phone" in (data.get("previous") or {})):
+        return data
+    out = {**data}
+    if isinstance(out.get("phone"), str):
+        out["phone"] = mask_phone(out["phone"])
+    if isinstance(out.get("previous"), dict) and isinstance(out["previous"].get("phone"), str):
+        out["previous"] = {**out["previous"], "phone": mask_phone(out["previous"]["phone"])}
+    return out
+
+
 def mask_name(value: str, applicant_kind: str = "natural") -> str:
     """A natural person's name keeps its first character: 张三 -> 张*, 欧阳小明 -> 欧***.
     Names of organisations are not personal data and stay as they are."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..errors import InputError
-
 
 @dataclass(frozen=True)
 class _Spec:
@@ -98,14 +96,17 @@ def short_label(kind: str) -> str:
 
 
 def resolve_kind(text: str | LetterKind) -> LetterKind:
-    """A kind from its code (`fee-notice`, `fee_notice`) or a Chinese name (收费通知书)."""
+    """A kind from its code (`fee-notice`, `fee_notice`, any case), a Chinese name (收费通知书,
+    an alias above) or the unambiguous beginning of one (收费 -> 收费通知书): the rules of
+    states.vocabulary.resolve_code, which also words the refusal."""
+    from ..states.vocabulary import resolve_code
+
     if isinstance(text, LetterKind):
         return text
     key = str(text).strip()
     code = key.lower().replace("_", "-")
     if code in LetterKind._value2member_map_:
         return LetterKind(code)
-    if key in KIND_ALIASES:
-        return KIND_ALIASES[key]
-    valid = "、".join(f"{k.value}（{k.short}）" for k in LetterKind)
-    raise InputError(f"未知的文书种类“{key}”。可用的种类：{valid}。")
+    table = {k.value: k.short for k in LetterKind}
+    aliases = {name: k.value for name, k in KIND_ALIASES.items()}
+    return LetterKind(resolve_code(table, key, "文书种类", aliases))

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import LetterError
+from ..errors import LetterError, os_reason
 
 
 class Face(NamedTuple):
@@ -226,5 +226,5 @@ def write_output(data: bytes | str, out: str | Path) -> Path:
         else:
             path.write_bytes(data)
     except OSError as exc:
-        raise LetterError(f"无法写入文件 {path}：{exc.strerror}；请检查目录权限或磁盘空间") from None
+        raise LetterError(f"无法写入文件 {path}：{os_reason(exc)}；请检查目录权限或磁盘空间") from None
     return path

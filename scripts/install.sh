@@ -41,9 +41,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 echo "==> 安装 ogi 及其依赖"
+# setuptools notes every editable install of a package whose directory is the repository root
+# ("Editable installation ... folders with the same name"): information, not a problem; not shown.
+export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore:Editable installation"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 if [ $with_test = 1 ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi
+echo "==> 已安装：$(.venv/bin/ogi --version)。命令补全（Tab 键补全命令和选项）：.venv/bin/ogi completion install"

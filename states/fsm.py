@@ -15,6 +15,10 @@ def _others_open(event) -> bool:
     return bool(event.kwargs.get("others_open"))
 
 
+def _not_handled(event) -> bool:
+    return bool(event.kwargs.get("not_handled"))
+
+
 def _build() -> Machine:
     m = Machine(
         model=None,
@@ -29,6 +33,8 @@ def _build() -> Machine:
         for src in sorted(tr.sources):
             if tr.dest_if_others_open is not None:
                 m.add_transition(tr.trigger.value, src.value, tr.dest_if_others_open.value, conditions=[_others_open])
+            if tr.dest_if_not_handled is not None and tr.dest_from(src) is not None:
+                m.add_transition(tr.trigger.value, src.value, tr.dest_if_not_handled.value, conditions=[_not_handled])
             # dest None = an internal transition: the state stays (extension, delay, serving a
             # closed case's letter: keep_in).
             dest = tr.dest_from(src)
@@ -46,26 +52,26 @@ class _Token:
         self.state = state
 
 
-def fire(trigger: Trigger, state: CaseState, *, others_open: bool = False) -> CaseState:
+def fire(trigger: Trigger, state: CaseState, *, others_open: bool = False, not_handled: bool = False) -> CaseState:
     """Run `trigger` from `state` through the machine; return the new state.
 
     Raises ValueError when the table has no such transition (guards normally refuse first).
-    The machine is deterministic (its only condition reads `others_open`), so each
-    (trigger, state, others_open) runs through it once per process and the answer is kept:
+    The machine is deterministic (its conditions read `others_open` and `not_handled`), so each
+    (trigger, state, others_open, not_handled) runs through it once per process and the answer is kept:
     replaying a history is then a dict lookup per step instead of ~25 µs in transitions (the
     audit, the sweep and the reports replay every case).
     """
-    key = (trigger, state, bool(others_open))
+    key = (trigger, state, bool(others_open), bool(not_handled))
     known = _FIRED.get(key)
     if known is not None:
         return known
     token = _Token(state.value)
     try:
-        MACHINE.events[trigger.value].trigger(token, others_open=bool(others_open))
+        MACHINE.events[trigger.value].trigger(token, others_open=bool(others_open), not_handled=bool(not_handled))
     except MachineError:
         raise ValueError(f"no transition {trigger.value} from {state.value}") from None
     _FIRED[key] = result = CaseState(token.state)
     return result
 
 
-_FIRED: dict[tuple[Trigger, CaseState, bool], CaseState] = {}
+_FIRED: dict[tuple[Trigger, CaseState, bool, bool], CaseState] = {}

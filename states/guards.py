@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .machine import STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
-from .outcomes import OUTCOMES, PROPOSABLE, Family, names_an_article, third_party_notice_due
+from .outcomes import (NOT_HANDLED_NOTICE_OUTCOMES, OUTCOMES, PROPOSABLE, Family, names_an_article,
+                       third_party_notice_due)
 from .vocabulary import CONSULTATION_KINDS, DELIVERY_METHODS, MAX_EXTENSION_WD, OPINIONS, ROLE_LABELS
 
 
@@ -34,6 +35,8 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
     out: list[str] = []
     tr = TRANSITIONS[req.trigger]
     label = TRIGGER_LABELS[req.trigger]
+    if tr.retired:  # kept in the table for the histories that contain it; never run again
+        return [tr.retired]
     # Permission first: a user without the role is told so whatever state the case is in
     # (a read-only user must never learn "not now" as if it might work later).
     if not (req.roles & tr.roles):
@@ -46,6 +49,9 @@ def reasons(req: StepRequest, facts, dues: dict[str, dt.date | None], *,
         out.append(f"案件当前状态为“{_fmt_state(facts.state)}”，此时不能{label}；当前可办理的步骤：{nexts}")
         out.extend(_deliver_not_due(req, facts))
         return out
+    if facts.state in tr.keep_in and facts.delivered_on is not None and req.trigger is not Trigger.DELIVER:
+        # A closed case's side steps (consent, contact) only matter while its letter is unserved.
+        return [f"案件当前状态为“{_fmt_state(facts.state)}”，办结文书已于 {facts.delivered_on} 送达，此时不能{label}"]
     if req.effective_on > req.today:
         out.append(f"办理日期 {req.effective_on} 晚于今天 {req.today}：不能登记尚未发生的步骤")
     floor = facts.last_effective or facts.received_on
@@ -119,12 +125,15 @@ def _consult(r: StepRequest, f, dues, consent) -> list[str]:
 def _consultation_closing(r: StepRequest, f, dues, consent) -> list[str]:
     """A reply to, or the lapse of, one open consultation (条例第三十二条、第三十四条)."""
     p, out = r.params, []
-    cid = p.get("consultation_id")
+    # The clerk names a consultation by its number in the case (1, 2, ...: consultation_no); the
+    # engine has mapped it to the stored id (consultation_id), or left that empty if none has it.
+    cid, no = p.get("consultation_id"), p.get("consultation_no")
     c = f.consultations.get(cid) if cid is not None else None
     if c is None:
-        out.append(f"本案没有编号为 {cid} 的征求意见" if cid is not None else "请用 --consultation 指明是哪一份征求意见")
+        shown = no if no is not None else cid
+        out.append(f"本案没有编号为 {shown} 的征求意见" if shown is not None else "请用 --consultation 指明是哪一份征求意见")
     elif c.closed_on is not None:
-        out.append(f"征求意见 {cid}（{c.party}）已于 {c.closed_on} 办结")
+        out.append(f"征求意见 {c.no}（{c.party}）已于 {c.closed_on} 办结")
     else:
         if r.effective_on < c.sent_on:
             out.append(f"答复日期 {r.effective_on} 早于征求意见发出日期 {c.sent_on}")
@@ -166,7 +175,15 @@ def _propose(r: StepRequest, f, dues, consent) -> list[str]:
     o = OUTCOMES.get(key)
     if o is None or key not in PROPOSABLE:
         out.append(f"办理结果“{key}”不存在；可选：{', '.join(PROPOSABLE)}")
+    elif f.state is CaseState.REGISTERED and key not in NOT_HANDLED_NOTICE_OUTCOMES:
+        # 条例第三十九条: a petition or a request for a publication is not an application to accept
+        # first; every other answer is given to an accepted application.
+        out.append(f"案件尚未受理：未受理时只能提出不作为政府信息公开申请处理的意见（条例第三十九条，"
+                   f"ogi case not-handled）；“{o.label}”请先受理")
     else:
+        if key in NOT_HANDLED_NOTICE_OUTCOMES and not _text(p, "reason"):
+            # 条例第三十九条: the notice tells the applicant why the request is not an application.
+            out.append("不作为政府信息公开申请处理须用 --reason 写明理由（条例第三十九条：为何属于信访举报投诉或公开出版物）")
         if o.needs_ground_text and not _text(p, "reason"):
             out.append(f"“{o.label}”须用 --reason 说明理由（条例第三十六条第（三）项、第三十七条）")
         if o.family is Family.PARTIAL and not _text(p, "withheld"):
@@ -273,10 +290,31 @@ def _delay(r: StepRequest, f, dues, consent) -> list[str]:
     return out
 
 
-def _not_handle(r: StepRequest, f, dues, consent) -> list[str]:
-    if r.params.get("outcome") not in ("not_handled_petition", "not_handled_publication"):
-        return ["不作为申请处理的情形只能是 petition（信访举报投诉）或 publication（公开出版物），条例第三十九条"]
+def _consent(r: StepRequest, f, dues, consent: "Consent") -> list[str]:
+    """国办公开办函〔2016〕235号: the applicant's consent to electronic delivery, or its withdrawal."""
+    if r.trigger is Trigger.CONSENT and consent.given:
+        return ["申请人已同意电子送达，无需重复登记"]
+    if r.trigger is Trigger.CONSENT_WITHDRAWN and not consent.given:
+        return ["申请人未同意电子送达，无需登记撤回"]
     return []
+
+
+CONTACT_FIELDS = {"address": ("--address", "通讯地址"), "phone": ("--phone", "联系电话"), "email": ("--email", "电子邮箱")}
+
+
+def _correct_contact(r: StepRequest, f, dues, consent) -> list[str]:
+    """条例第二十九条第二款第（一）项: the applicant's 联系方式, corrected on the record (the engine
+    puts the values in force before the step in params["previous"])."""
+    p, out = r.params, []
+    given = {k: _text(p, k) for k in CONTACT_FIELDS if _text(p, k)}
+    previous = p.get("previous") or {}
+    if not given:
+        out.append("请用 --address、--phone 或 --email 写明更正后的联系方式")
+    elif all((previous.get(k) or "") == v for k, v in given.items()):
+        out.append("更正后的联系方式与现有记录相同，无需更正")
+    if not _text(p, "reason"):
+        out.append("请用 --reason 写明更正的依据（如申请人书面告知新的通讯地址）")
+    return out
 
 
 def _choices(labels: dict[str, str], last: str) -> str:
@@ -306,7 +344,9 @@ _SPECIFIC = {
     Trigger.DELIVER: _deliver,
     Trigger.EXTEND: _extend,
     Trigger.DELAY: _delay,
-    Trigger.NOT_HANDLE: _not_handle,
+    Trigger.CONSENT: _consent,
+    Trigger.CONSENT_WITHDRAWN: _consent,
+    Trigger.CORRECT_CONTACT: _correct_contact,
 }
 
 

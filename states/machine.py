@@ -63,6 +63,11 @@ class Trigger(StrEnum):
     EXTEND = "extend"
     DELAY = "delay"
     WITHDRAW = "withdraw"
+    CONSENT = "consent"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CORRECT_CONTACT = "correct_contact"
+    # Retired: before issue 16 a 第三十九条 decision closed the case at once. Stored histories still
+    # contain it and replay through it; new ones propose the outcome instead (see TRANSITIONS).
     NOT_HANDLE = "not_handle"
 
 
@@ -85,7 +90,10 @@ TRIGGER_LABELS = {
     Trigger.EXTEND: "延长答复期限",
     Trigger.DELAY: "确定延迟答复期限（第三十五条）",
     Trigger.WITHDRAW: "申请人撤回",
-    Trigger.NOT_HANDLE: "不作为申请处理（第三十九条）",
+    Trigger.CONSENT: "申请人同意电子送达",
+    Trigger.CONSENT_WITHDRAWN: "申请人撤回电子送达同意",
+    Trigger.CORRECT_CONTACT: "更正联系方式",
+    Trigger.NOT_HANDLE: "不作为申请处理（第三十九条，旧流程）",
 }
 
 
@@ -98,9 +106,15 @@ class Transition:
     article: str = ""
     # Only for consultation replies/lapses: where to go when other consultations stay open.
     dest_if_others_open: CaseState | None = None
+    # Only for the delivery: where serving a 第三十九条 不予处理告知书 leads (the case's outcome is
+    # one of states.outcomes.NOT_HANDLED_NOTICE_OUTCOMES).
+    dest_if_not_handled: CaseState | None = None
     # Source states in which the step keeps the state (a closed case's closing letter is served:
     # the case stays closed). There the step happens once: see allowed_triggers(served=...).
     keep_in: frozenset[CaseState] = frozenset()
+    # Non-empty: the step no longer runs (stored histories still replay through it); the text
+    # tells the clerk what to do instead. Never offered, never drawn.
+    retired: str = ""
 
     def dest_from(self, source: CaseState) -> CaseState | None:
         """The state after the step from `source`; None: the state does not change."""
@@ -114,6 +128,9 @@ _ACTIVE = frozenset({S.PROCESSING, S.CONSULTING, S.AWAITING_PAYMENT, S.PROPOSED,
 # Closings with a letter of their own to serve: 视为放弃申请 (逾期不补正 条例第三十条, 逾期未缴费
 # 国办函〔2020〕109号) gets a reply, 不予处理 (条例第三十九条) a notice. A withdrawal has none.
 _SERVED_CLOSED = frozenset({S.ABANDONED, S.NOT_HANDLED})
+# Where the applicant may still be written to: every open state, and a closed case whose letter
+# is still to be served (the side steps below happen there until it is served: keep_in).
+_WRITES_TO_APPLICANT = OPEN | _SERVED_CLOSED
 
 TRANSITIONS: dict[Trigger, Transition] = {t.trigger: t for t in [
     Transition(T.ACCEPT, frozenset({S.REGISTERED}), S.PROCESSING, _CLERK, "条例第三十三条"),
@@ -128,29 +145,44 @@ TRANSITIONS: dict[Trigger, Transition] = {t.trigger: t for t in [
     Transition(T.FEE_NOTICE, frozenset({S.PROCESSING}), S.AWAITING_PAYMENT, _CLERK, "条例第四十二条"),
     Transition(T.FEE_PAID, frozenset({S.AWAITING_PAYMENT}), S.PROCESSING, _CLERK, "国办函〔2020〕109号"),
     Transition(T.FEE_LAPSE, frozenset({S.AWAITING_PAYMENT}), S.ABANDONED, _CLERK, "国办函〔2020〕109号"),
-    Transition(T.PROPOSE, frozenset({S.PROCESSING}), S.PROPOSED, _CLERK, "条例第三十六条"),
+    # From registered only a 第三十九条 proposal (`ogi case not-handled`: not an application to
+    # accept first); every other proposal needs the case accepted (guards._propose).
+    Transition(T.PROPOSE, frozenset({S.REGISTERED, S.PROCESSING}), S.PROPOSED, _CLERK, "条例第三十六条、第三十九条"),
     Transition(T.DECIDE, frozenset({S.PROPOSED}), S.AWAITING_APPROVAL, _CLERK, "条例第三十六条"),
     Transition(T.APPROVE, frozenset({S.AWAITING_APPROVAL}), S.APPROVED, frozenset({"reviewer"}), "条例第十七条"),
     Transition(T.SEND_BACK, frozenset({S.PROPOSED, S.AWAITING_APPROVAL}), S.PROCESSING, frozenset({"reviewer"}), ""),
+    # 条例第三十九条: a 不予处理告知书 approved like a reply closes the case as not handled when served.
     Transition(T.DELIVER, frozenset({S.APPROVED}) | _SERVED_CLOSED, S.ANSWERED, _CLERK, "条例第三十三条",
-               keep_in=_SERVED_CLOSED),
+               keep_in=_SERVED_CLOSED, dest_if_not_handled=S.NOT_HANDLED),
     Transition(T.EXTEND, _ACTIVE, None, frozenset({"head"}), "条例第三十三条第二款"),
     Transition(T.DELAY, _ACTIVE, None, frozenset({"head"}), "条例第三十五条"),
     Transition(T.WITHDRAW, OPEN, S.WITHDRAWN, _CLERK, ""),
-    Transition(T.NOT_HANDLE, frozenset({S.REGISTERED, S.PROCESSING}), S.NOT_HANDLED, _CLERK, "条例第三十九条"),
+    # 国办公开办函〔2016〕235号: electronic delivery only with the applicant's consent (config).
+    Transition(T.CONSENT, _WRITES_TO_APPLICANT, None, _CLERK, "国办公开办函〔2016〕235号", keep_in=_SERVED_CLOSED),
+    Transition(T.CONSENT_WITHDRAWN, _WRITES_TO_APPLICANT, None, _CLERK, "国办公开办函〔2016〕235号",
+               keep_in=_SERVED_CLOSED),
+    # 条例第二十九条第二款第（一）项: the applicant's 联系方式; letters go to the corrected one.
+    Transition(T.CORRECT_CONTACT, _WRITES_TO_APPLICANT, None, _CLERK, "条例第二十九条", keep_in=_SERVED_CLOSED),
+    Transition(T.NOT_HANDLE, frozenset({S.REGISTERED, S.PROCESSING}), S.NOT_HANDLED, _CLERK, "条例第三十九条",
+               retired="不作为政府信息公开申请处理已改为报批办理：请用 ogi case not-handled 提出意见，"
+                       "经作出决定、审批同意后出具不予处理告知书并送达（条例第三十九条）"),
 ]}
 
 
 def allowed_triggers(state: CaseState, *, served: bool = False) -> list[Trigger]:
-    """Steps whose source states include `state`, in table order. A step that keeps the state
-    (keep_in: serving a closed case's letter) happens once: not offered once `served`."""
-    return [t for t, tr in TRANSITIONS.items() if state in tr.sources and not (served and state in tr.keep_in)]
+    """Steps whose source states include `state`, in table order, retired ones left out. A step
+    that keeps a closed state (keep_in: serving its letter, and the side steps before it) is
+    offered only while that letter is not `served`."""
+    return [t for t, tr in TRANSITIONS.items()
+            if state in tr.sources and not tr.retired and not (served and state in tr.keep_in)]
 
 
-def destination(trigger: Trigger, state: CaseState, others_open: bool = False) -> CaseState:
+def destination(trigger: Trigger, state: CaseState, others_open: bool = False, not_handled: bool = False) -> CaseState:
     tr = TRANSITIONS[trigger]
     if tr.dest_from(state) is None:
         return state
     if others_open and tr.dest_if_others_open is not None:
         return tr.dest_if_others_open
+    if not_handled and tr.dest_if_not_handled is not None:
+        return tr.dest_if_not_handled
     return tr.dest

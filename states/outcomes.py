@@ -108,6 +108,18 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in [
 PROPOSABLE = tuple(k for k in OUTCOMES if k not in ("other_correction_lapsed", "other_fee_unpaid"))
 
 
+# 条例第三十九条: a request that is a 信访、投诉、举报 or asks for a 公开出版物 is "not handled as an
+# application". The agency says so in a 不予处理告知书 (not a 答复书), approved like a reply; served,
+# it closes the case as not handled (states.machine: DELIVER's dest_if_not_handled). The other
+# 不予处理 outcomes (重复申请, 第三十五条, 确认或重新出具) are answered with a 答复书.
+# `ogi case not-handled --ground G` proposes not_handled_G (grounds: states.vocabulary.NOT_HANDLED_GROUNDS).
+NOT_HANDLED_NOTICE_OUTCOMES = ("not_handled_petition", "not_handled_publication")
+
+
+def not_handled_notice_due(outcome_key: str | None) -> bool:
+    return outcome_key in NOT_HANDLED_NOTICE_OUTCOMES
+
+
 # 条例第三十二条: disclosing over a third party's objection (public-interest override) -> the agency
 # tells the third party in writing what it discloses and why. The one condition the engine uses
 # for the notice (engine/cases/numbering.py) and for what the proposal must record (guards).

@@ -1,10 +1,17 @@
 """ogi's vocabulary, defined once: the codes stored in the database and typed on the command
 line, each with the Chinese a clerk or an applicant reads, and the statutory periods.
 
-Pure data: no imports beyond the standard library. Every other module takes its labels, codes
-and caps from here (the outcomes of an application live in `states/outcomes.py`).
+Pure data: no imports beyond the standard library (and errors.py, which imports nothing).
+Every other module takes its labels, codes and caps from here (the outcomes of an application
+live in `states/outcomes.py`). A clerk may type a code or its Chinese: `resolve_code` is the one
+place where what was typed becomes a code (the rules are in its docstring).
 """
 from __future__ import annotations
+
+import unicodedata
+from typing import Mapping
+
+from ..errors import InputError
 
 # --------------------------------------------------------------------------- who acts
 ROLES = ("clerk", "reviewer", "head", "legal", "admin")
@@ -80,9 +87,11 @@ CLOCK_CHART = {  # the shortest form: the rows of the picture in `case show`
 }
 
 
-def codes_help(labels: dict[str, str]) -> str:
-    """"code 标签 / code 标签": the help text of an option taking one of these codes."""
-    return " / ".join(f"{code} {label}" for code, label in labels.items())
+def codes_help(labels: Mapping[str, str], head: str = "") -> str:
+    """"标签（code）、标签（code）": the help text of an option taking one of these codes, the
+    Chinese first (the code is accepted too, and so is an unambiguous beginning of the Chinese)."""
+    return (head + "：" if head else "") + "、".join(f"{label}（{code}）" for code, label in labels.items()) \
+        + "；可填中文名称（或其开头几个字）或代码"
 
 
 def clock_kind(key: str) -> str:
@@ -108,3 +117,125 @@ CHALLENGE_KINDS = {  # 行政复议法 (2023) / 行政诉讼法: the three colum
     "lawsuit_after_review": "行政诉讼（复议后起诉）",
 }
 CHALLENGE_RESULTS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果"}
+
+
+# --------------------------------------------------------------------------- warnings (notify)
+WARNING_STATUSES = {  # one status per warning, from its deliveries (`ogi warnings list --status`)
+    "pending": "待发送",
+    "failed": "发送失败，等待重试",
+    "sent": "已发送",
+    "cancelled": "已取消",
+    "undeliverable": "无法送达（未配置提醒渠道）",
+}
+DELIVERY_STATUSES = {  # one delivery of a warning to one user on one channel
+    "pending": "待发送",
+    "failed": "发送失败",
+    "sent": "已发送",
+    "cancelled": "已取消",
+    "no_address": "无可用渠道",
+}
+WARNING_CHANNELS = {"email": "电子邮件", "webhook": "机器人（企业微信/钉钉）", "none": "无渠道"}
+
+# `ogi case not-handled --ground`: 条例第三十九条 (the outcome is not_handled_<ground>)
+NOT_HANDLED_GROUNDS = {"petition": "信访举报投诉", "publication": "公开出版物"}
+
+
+# --------------------------------------------------------------------------- typed input
+# What a clerk naturally types where it is not the label (nor the start of it). Per table, since
+# codes repeat across tables ("other"); a name here must not be another code's label.
+ALIASES: dict[str, dict[str, str]] = {
+    "applicant_kinds": {"个人": "natural", "公民": "natural", "企业": "commercial", "公司": "commercial",
+                        "公益组织": "public_interest", "律师事务所": "legal_service", "律所": "legal_service"},
+    "channels": {"现场": "in_person", "窗口": "in_person", "挂号信": "registered_mail", "快递": "registered_mail",
+                 "平信": "ordinary_mail", "平邮": "ordinary_mail", "网上": "online", "网络": "online",
+                 "在线": "online", "政府网站": "online", "电邮": "email", "邮箱": "email"},
+    "consultation_kinds": {"第三人": "third_party", "机关": "agency", "行政机关": "agency", "其他行政机关": "agency"},
+    "opinions": {"反对": "object", "未表态": "none"},
+    "delivery_methods": {"当面送达": "direct", "自取": "direct", "受托人": "delegated", "快递": "post",
+                         "挂号": "post", "电子邮件": "electronic", "网上送达": "electronic"},
+    "fee_bases": {"按页": "per_page", "按页数": "per_page"},
+    "challenge_kinds": {"复议": "review", "直接起诉": "lawsuit_direct", "复议后起诉": "lawsuit_after_review"},
+    "challenge_results": {"维持": "upheld", "纠正": "corrected"},
+    "not_handled_grounds": {"信访": "petition", "举报": "petition", "投诉": "petition", "出版物": "publication",
+                            "要求提供公开出版物": "publication"},
+    "states": {"办理中": "processing", "已受理": "processing", "撤回": "withdrawn", "已撤回": "withdrawn",
+               "不予处理": "not_handled"},
+    "outcomes": {"国家秘密": "withhold_state_secret", "信息不存在": "unable_not_held", "不掌握": "unable_not_held",
+                 "特别规定": "special_rules", "过程性信息": "withhold_process",
+                 "内部事务信息": "withhold_internal", "信访举报投诉": "not_handled_petition",
+                 "公开出版物": "not_handled_publication"},
+    "warning_statuses": {"失败": "failed", "取消": "cancelled"},
+}
+
+# Marks a clerk may leave out or write either way: brackets (full or half width), quotes, spaces.
+_IGNORED = set("()（）[]【】「」『』“”\"'‘’《》·・")
+
+
+def _loose(text: str) -> str:
+    """The form compared: NFKC (full-width letters and brackets as half width), without
+    spaces, brackets and quotes."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace() and c not in _IGNORED)
+
+
+def _names(label: str) -> list[str]:
+    """The Chinese names of one code: its label, and the words in its last brackets on their own
+    ("不予公开（属于国家秘密）" -> "属于国家秘密", "国家秘密" without a leading 属于)."""
+    names = [_loose(label)]
+    norm = unicodedata.normalize("NFKC", label)
+    if norm.endswith(")") and "(" in norm:
+        detail = _loose(norm[norm.rindex("(") + 1:-1])
+        if detail:
+            names.append(detail)
+            if detail.startswith("属于") and len(detail) > 3:
+                names.append(detail[2:])
+    return names
+
+
+def _shown(text: str) -> str:
+    text = text if len(text) <= 40 else text[:40] + "…"
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def choices_text(table: Mapping[str, str]) -> str:
+    """「中文（code）」、…: the choices, as every refusal lists them."""
+    return "、".join(f"「{label}（{code}）」" for code, label in table.items())
+
+
+def resolve_code(table: Mapping[str, str], text: str | None, what: str, aliases: Mapping[str, str] | str | None = None,
+                 *, hint: str = "") -> str:
+    """The code a clerk means by `text` in `table` (code -> Chinese label), else InputError.
+
+    Accepted, in this order:
+      1. the code itself, exactly (`in_person`; `in-person` too); codes are never guessed: NATURAL
+         or a code's beginning is refused;
+      2. a Chinese name, compared without spaces, brackets or quotes, full- or half-width: the
+         label (当面提交, 不予公开（保护第三方合法权益）, 不予公开保护第三方合法权益), the words in the
+         label's last brackets (已主动公开; 国家秘密 for （属于国家秘密）), or an alias of the table
+         (ALIASES[name], e.g. 个人 -> natural);
+      3. the beginning (two characters or more, not only ASCII) of exactly one code's names:
+         同意 -> agree (同意公开), 邮寄 -> post (邮寄送达), 按量 -> per_page.
+    A name or beginning shared by several codes is refused with the candidates listed; an
+    unknown one with every choice, as 「中文（code）」. `aliases` is a dict or a key of ALIASES.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        raise InputError(f"请填写{what}；可选：{choices_text(table)}{hint}")
+    if raw in table:
+        return raw
+    if raw.replace("-", "_") in table:
+        return raw.replace("-", "_")
+    extra = ALIASES.get(aliases, {}) if isinstance(aliases, str) else (aliases or {})
+    names: dict[str, list[str]] = {code: _names(label) for code, label in table.items()}
+    for alias, code in extra.items():
+        if code in names:
+            names[code].append(_loose(alias))
+    key = _loose(raw)
+    found = [code for code, ns in names.items() if key and key in ns]
+    if not found and len(key) >= 2 and not key.isascii():
+        found = [code for code, ns in names.items() if any(n.startswith(key) for n in ns)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = choices_text({code: table[code] for code in found})
+        raise InputError(f"{what}“{_shown(raw)}”可指多项：{listed}；请写完整名称或代码{hint}")
+    raise InputError(f"{what}“{_shown(raw)}”不存在；可选：{choices_text(table)}{hint}")

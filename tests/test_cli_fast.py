@@ -99,7 +99,7 @@ def test_rendered_letters_are_listed_alike(ogi_sqlite, capsys):
     _same(capsys, ["case", "show", "1"])
     _same(capsys, ["case", "show", "1", "--json"])
     # nothing cut off, however narrow: every 文号 whole on one line, the kind in Chinese, and the
-    # folder of the files named
+    # folder of the files named, whole on a line of its own
     for width in (60, 80, 1000):
         lines = case_full_lines(shown, width)
         table = lines[lines.index(next(x for x in lines if x.strip() == "文书")):]
@@ -108,7 +108,7 @@ def test_rendered_letters_are_listed_alike(ogi_sqlite, capsys):
         assert [x.split("│")[1].strip() for x in body] == [l["number"] for l in shown["letters"]]
         assert "登记回执" in body[0] and "已生成" in body[0]
         folder = str(Path(shown["letters"][0]["path"]).parent)
-        assert table[end + 1] == f"文书文件位于：{folder}"
+        assert table[end + 1] == "文书文件位于：" and table[end + 2] == f"  {folder}"
 
 
 def _columns(table: list[str]) -> list[str]:

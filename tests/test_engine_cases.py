@@ -62,7 +62,7 @@ def test_two_overlapping_consultations_pause_once(ogi):
     assert a["clock_paused"] is True
     b = ogi.json("case", "consult", "1", "--party", "市自然资源局", "--kind", "agency", "--date", "2026-10-14")
     assert b["state"] == "consulting"
-    cid_a, cid_b = a["step"]["consultation_id"], b["step"]["consultation_id"]
+    cid_a, cid_b = a["step"]["consultation_no"], b["step"]["consultation_no"]  # --consultation: 1, 2 of the case
     r = ogi.json("case", "consultation-reply", "1", "--consultation", cid_a, "--opinion", "agree", "--date", "2026-10-20")
     assert r["state"] == "consulting"  # the other consultation is still open
     r = ogi.json("case", "consultation-reply", "1", "--consultation", cid_b, "--opinion", "none", "--date", "2026-10-26")
@@ -275,10 +275,11 @@ def test_consultation_reply_takes_the_only_open_one(ogi):
     con = next(c for c in shown["consultations"] if c["id"] == one["step"]["consultation_id"])
     assert con["replied_on"] == "2026-10-20" and con["opinion"] == "agree"
     reply = next(h for h in shown["history"] if h["action"] == "consultation_reply")
-    assert reply["data"]["consultation_id"] == con["id"]
+    assert reply["data"]["consultation_id"] == con["id"] and reply["data"]["consultation_no"] == con["no"] == 1
     a = ogi.json("case", "consult", cid, "--party", "某公司", "--kind", "third_party", "--date", "2026-10-21")
     b = ogi.json("case", "consult", cid, "--party", "市局", "--kind", "agency", "--date", "2026-10-21")
-    ids = f"{a['step']['consultation_id']}, {b['step']['consultation_id']}"
+    ids = f"{a['step']['consultation_no']}, {b['step']['consultation_no']}"  # 2, 3: numbers in the case
+    assert ids == "2, 3"
     for argv in (["consultation-reply", cid, "--opinion", "agree"], ["consultation-lapsed", cid]):
         r = ogi("case", *argv, "--date", "2026-10-22")
         assert r.exit_code == 1, r.stdout
@@ -299,8 +300,13 @@ def test_withdraw_not_handled_and_delay(ogi):
     a = _to_processing(ogi)
     assert ogi.json("case", "withdraw", a, "--reason", "申请人书面撤回", "--date", "2026-10-09")["state"] == "withdrawn"
     b = ogi.register()["id"]
-    r = ogi.json("case", "not-handled", str(b), "--ground", "petition", "--date", "2026-09-28")
-    assert r["state"] == "not_handled" and r["outcome"] == "not_handled_petition"
+    # 条例第三十九条: proposed (with its reason), decided, approved, served: then closed as not handled.
+    r = ogi.json("case", "not-handled", str(b), "--ground", "petition", "--reason", "系投诉", "--date", "2026-09-28")
+    assert r["state"] == "proposed" and r["outcome"] == "not_handled_petition"
+    ogi.ok("case", "decide", str(b), "--date", "2026-09-28")
+    ogi.ok("case", "approve", str(b), "--date", "2026-09-29", user="wang")
+    r = ogi.json("case", "deliver", str(b), "--method", "direct", "--date", "2026-09-30")
+    assert r["state"] == "not_handled" and r["outcome"] == "not_handled_petition" and r["closed_on"] == "2026-09-30"
     c = _to_processing(ogi)
     bad = ogi("case", "delay", c, "--until", "2026-10-20", "--reason", "量大", "--date", "2026-10-09", user="wang")
     assert bad.exit_code == 1
@@ -327,7 +333,7 @@ def test_electronic_delivery_needs_consent(ogi):
     (("case", "accept", "1", "--date", "next tuesday"), "无法识别"),
     (("case", "accept", "1", "--date", "2027-01-05"), "晚于今天"),
     (("case", "accept", "1", "--date", "2026-09-01"), "早于"),
-    (("case", "propose", "1", "--outcome", "maybe"), "当前状态"),
+    (("case", "decide", "1"), "当前状态"),  # an unknown --outcome is refused first: test_cli_codes_chinese.py
 ])
 def test_refused_steps_change_nothing(ogi, args, needle):
     ogi.register()

@@ -89,10 +89,13 @@ SCENARIOS: dict[str, list[tuple]] = {
         ("li", "case", "request-correction", "1", "--items", "请写明文件名称", "--date", "2026-09-28"),
         ("li", "case", "correction-lapsed", "1", "--date", "2026-10-26"),
         ("li", "case", "deliver", "1", "--method", "direct", "--date", "2026-10-27")],
-    # 信访举报投诉: 不予处理告知书, delivered in person.
+    # 信访举报投诉 (条例第三十九条): proposed, decided and approved like a reply (the 不予处理告知书
+    # is issued at approval), delivered in person.
     "not-handled-petition": [
         ("li", "case", "not-handled", "1", "--ground", "petition", "--reason", "申请内容系对某路段施工噪声的投诉",
          "--date", "2026-09-28"),
+        ("li", "case", "decide", "1", "--date", "2026-09-28"),
+        ("wang", "case", "approve", "1", "--date", "2026-09-28"),
         ("li", "case", "deliver", "1", "--method", "direct", "--date", "2026-09-29")],
     # 第三十五条 later date, then 无法提供（不掌握）.
     "delay-unable": [

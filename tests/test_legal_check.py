@@ -41,7 +41,11 @@ def seed_clean(ogi) -> None:
     c = register(ogi, "2026-09-24", "王五", consent=True)
     answer(ogi, c, accept="2026-09-25", propose="2026-10-09", deliver="2026-10-12", method="electronic")
     c = register(ogi, "2026-09-24")
-    step(ogi, c, "not_handle", "2026-09-28", outcome="not_handled_petition")
+    # 条例第三十九条: proposed with its reason, approved like a reply, served: closed as not handled
+    step(ogi, c, "propose", "2026-09-28", reason="申请内容系投诉", outcome="not_handled_petition")
+    step(ogi, c, "decide", "2026-09-28")
+    step(ogi, c, "approve", "2026-09-28", user="wang")
+    step(ogi, c, "deliver", "2026-09-29", method="direct")
     c = register(ogi, "2026-09-24")
     step(ogi, c, "accept", "2026-09-25")
     step(ogi, c, "withdraw", "2026-10-09")

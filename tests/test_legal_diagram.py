@@ -14,25 +14,43 @@ from ogi.states.machine import STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseSt
 
 
 def table_transitions() -> set[tuple[str, str, str]]:
-    """(source, dest, Chinese label) for every transition in TRANSITIONS, written out here."""
+    """(source, dest, Chinese label) for every transition in TRANSITIONS that is not retired,
+    written out here."""
     out = set()
     for tr in TRANSITIONS.values():
+        if tr.retired:  # only old histories replay through it: never drawn
+            continue
         for src in tr.sources:
-            # keep_in: the step keeps that state (serving a closed case's letter)
+            # keep_in: the step keeps that state (serving a closed case's letter, side steps before it)
             dest = tr.dest if tr.dest is not None and src not in tr.keep_in else src
             out.add((src.value, dest.value, TRIGGER_LABELS[tr.trigger]))
             if tr.dest_if_others_open is not None:
                 out.add((src.value, tr.dest_if_others_open.value, TRIGGER_LABELS[tr.trigger] + diagram.OTHERS_OPEN))
+            if tr.dest_if_not_handled is not None and dest != src:
+                out.add((src.value, tr.dest_if_not_handled.value, TRIGGER_LABELS[tr.trigger] + diagram.NOT_HANDLED))
     return out
 
 
 def test_edges_are_the_production_machine_and_the_table():
-    from_machine = {(e.trigger, e.source, e.dest, e.conditional) for e in diagram.edges()}
-    from_table = {(e.trigger, e.source, e.dest, e.conditional) for e in diagram.table_edges()}
+    from_machine = {(e.trigger, e.source, e.dest, e.condition) for e in diagram.edges()}
+    from_table = {(e.trigger, e.source, e.dest, e.condition) for e in diagram.table_edges()}
     assert from_machine == from_table
-    # ... and the production machine really has these transitions (nothing drawn that it cannot do).
-    n = sum(len(ts) for ev in MACHINE.events.values() for ts in ev.transitions.values())
+    # ... and the production machine really has these transitions (nothing drawn that it cannot do);
+    # besides them it has only the retired steps old histories replay through.
+    retired = {t.value for t, tr in TRANSITIONS.items() if tr.retired}
+    n = sum(len(ts) for name, ev in MACHINE.events.items() if name not in retired for ts in ev.transitions.values())
     assert n == len(diagram.edges())
+    assert retired == {"not_handle"}
+    assert not any(e.trigger.value in retired for e in diagram.edges())
+
+
+def test_a_not_handled_notice_closes_the_case_when_served():
+    """条例第三十九条: proposed (also before acceptance), decided, approved, served -> not handled."""
+    drawn = {(e.source.value, e.dest.value, e.label) for e in diagram.edges()}
+    assert ("registered", "proposed", TRIGGER_LABELS[TRANSITIONS["propose"].trigger]) in drawn
+    assert ("approved", "not_handled", "送达" + diagram.NOT_HANDLED) in drawn
+    assert ("approved", "answered", "送达") in drawn
+    assert not any(src in ("registered", "processing") and dst == "not_handled" for src, dst, _ in drawn)
 
 
 def test_every_transition_appears_in_the_mermaid_output(ogi_sqlite):

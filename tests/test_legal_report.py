@@ -77,7 +77,11 @@ def seed_year(ogi) -> tuple[list[Spec], dict]:
     answer(ogi, c, accept=None, propose="2026-04-13", deliver="2026-04-15", outcome="withhold_third_party", reason="第三方反对")
     specs.append(Spec("public_interest", "2026-04-01", "2026-04-15", "三(三)4"))
     c = reg("N7", "natural", "2026-05-06")
-    step(ogi, c, "not_handle", "2026-05-08", outcome="not_handled_petition")
+    # 条例第三十九条: proposed, approved like a reply, served: closed (and counted) on the delivery
+    step(ogi, c, "propose", "2026-05-07", reason="申请内容系投诉", outcome="not_handled_petition")
+    step(ogi, c, "decide", "2026-05-07")
+    step(ogi, c, "approve", "2026-05-08", user="wang")
+    step(ogi, c, "deliver", "2026-05-08", method="direct")
     specs.append(Spec("natural", "2026-05-06", "2026-05-08", "三(五)1"))
     c = reg("N9", "commercial", "2026-03-02")
     step(ogi, c, "request_correction", "2026-03-04", items="请写明文号")

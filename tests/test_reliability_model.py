@@ -5,7 +5,9 @@ every step that
 - every case's hash chain verifies (cases.history.verify_chain over cases.steps.events_of);
 - the state equals a shadow model built from states.machine.TRANSITIONS (the table), and a step
   succeeds exactly when the table, the roles and the dates allow it (a closed case with a letter
-  of its own, a lapse or 不予处理, is offered its delivery once, and keeps its state);
+  of its own, a lapse, is offered its delivery once, and keeps its state; a 第三十九条 proposal,
+  `ogi case not-handled`, is approved like a reply and its delivery closes the case as not
+  handled; the side steps consent / correct-contact keep the state; the retired step is refused);
 - every due date is a working day and equals a fresh recomputation from the history
   (cases.steps.facts_of + cases.clocks.compute_clocks), both in the cached columns
   (Case.answer_due / next_due) and in `ogi case show --json`;
@@ -33,6 +35,7 @@ from reliability_support import Instance, assert_clear_refusal, audit_database, 
 
 from ogi.calendars import WorkCalendar, bundled_years
 from ogi.states.machine import CLOSED, OPEN, TRANSITIONS, CaseState, Trigger, allowed_triggers
+from ogi.states.outcomes import NOT_HANDLED_NOTICE_OUTCOMES
 
 TODAY = dt.date(2026, 12, 31)
 CAL = WorkCalendar(bundled_years())
@@ -42,13 +45,20 @@ BY_ROLE = {r: sorted(u for u, rs in ROLES.items() if r in rs) for r in ("clerk",
 T = Trigger
 STEPS = [T.ACCEPT, T.REQUEST_CORRECTION, T.RECEIVE_CORRECTION, T.CORRECTION_LAPSE, T.CONSULT,
          T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE, T.FEE_NOTICE, T.FEE_PAID, T.FEE_LAPSE, T.PROPOSE,
-         T.DECIDE, T.APPROVE, T.SEND_BACK, T.DELIVER, T.EXTEND, T.DELAY, T.WITHDRAW, T.NOT_HANDLE]
+         T.DECIDE, T.APPROVE, T.SEND_BACK, T.DELIVER, T.EXTEND, T.DELAY, T.WITHDRAW, T.CONSENT,
+         T.CONSENT_WITHDRAWN, T.CORRECT_CONTACT]
+# The retired step (T.NOT_HANDLE) has no command: old histories replay through it, nothing runs it.
+assert set(STEPS) == {t for t, tr in TRANSITIONS.items() if not tr.retired}
 COMMAND = {T.ACCEPT: "accept", T.REQUEST_CORRECTION: "request-correction", T.RECEIVE_CORRECTION: "receive-correction",
            T.CORRECTION_LAPSE: "correction-lapsed", T.CONSULT: "consult", T.CONSULTATION_REPLY: "consultation-reply",
            T.CONSULTATION_LAPSE: "consultation-lapsed", T.FEE_NOTICE: "fee-notice", T.FEE_PAID: "fee-paid",
            T.FEE_LAPSE: "fee-lapsed", T.PROPOSE: "propose", T.DECIDE: "decide", T.APPROVE: "approve",
            T.SEND_BACK: "send-back", T.DELIVER: "deliver", T.EXTEND: "extend", T.DELAY: "delay",
-           T.WITHDRAW: "withdraw", T.NOT_HANDLE: "not-handled"}
+           T.WITHDRAW: "withdraw", T.CONSENT: "consent", T.CONSENT_WITHDRAWN: "consent",
+           T.CORRECT_CONTACT: "correct-contact"}
+# Offered rarely (pick >= 55), so that the walk gets through the process: the exit and the side
+# steps that leave the state as it is.
+RARE = (T.WITHDRAW, T.CONSENT, T.CONSENT_WITHDRAWN, T.CORRECT_CONTACT)
 FORWARD = {T.ACCEPT, T.RECEIVE_CORRECTION, T.CONSULTATION_REPLY, T.FEE_PAID, T.PROPOSE, T.DECIDE, T.APPROVE,
            T.DELIVER}
 NAMES = ["张三", "O'Brien", "张三<script>", "{{ 7*7 }}", "某某科技有限公司", "'; DROP TABLE cases; --"]
@@ -65,27 +75,32 @@ class Shadow:
     consent: bool
     applicant: tuple[str, str] = ("", "")  # (normalised name, kind): who counts as the same applicant
     corr_served: dt.date | None = None
-    cons: dict[int, dt.date] = field(default_factory=dict)  # open consultations: id -> served
+    cons: dict[int, dt.date] = field(default_factory=dict)  # open consultations: number in the case -> served
     fee_served: dt.date | None = None
     proposed_by: str | None = None
     extension: int = 0
-    kinds: dict[int, str] = field(default_factory=dict)  # every consultation: id -> kind
+    kinds: dict[int, str] = field(default_factory=dict)  # every consultation: number in the case -> kind
     objected: bool = False     # a third party did not agree (条例第三十二条)
     delivered: bool = False    # the answer or the closing letter was served
+    outcome: str | None = None  # the standing proposal's outcome
+    address: str = ""          # the applicant's address (更正联系方式)
 
 
 def offered_steps(c: Shadow) -> list[Trigger]:
-    """What the table offers the case now: a closed case with a letter of its own (a lapse, 不予
-    处理) is offered its delivery once; every closing of the model makes that letter."""
+    """What the table offers the case now: a closed case with a letter of its own (a lapse) is
+    offered its delivery (and the side steps before it) until it is served; every closing of the
+    model makes that letter. A case closed as not handled was closed by its delivery."""
     return allowed_triggers(c.state, served=c.delivered)
 
 
-def table_destination(trigger: Trigger, state: CaseState, others_open: bool) -> CaseState:
+def table_destination(trigger: Trigger, state: CaseState, others_open: bool, not_handled: bool = False) -> CaseState:
     tr = TRANSITIONS[trigger]
     if tr.dest is None or state in tr.keep_in:
         return state
     if others_open and tr.dest_if_others_open is not None:
         return tr.dest_if_others_open
+    if not_handled and tr.dest_if_not_handled is not None:  # 条例第三十九条: the notice was served
+        return tr.dest_if_not_handled
     return tr.dest
 
 
@@ -186,7 +201,7 @@ class CaseModel(RuleBasedStateMachine):
         whatever the other draws do, instead of by luck."""
         live = [c for c in self.cases if offered_steps(c)]
         c = live[ix % len(live)]
-        offered = [t for t in offered_steps(c) if t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        offered = [t for t in offered_steps(c) if t not in RARE]
         offered += [t for t in offered if t in FORWARD]
         forward = [i for i, t in enumerate(offered) if t in FORWARD]
         if forward:  # pick < 55 keeps the exits out, as `step` offers them
@@ -199,11 +214,11 @@ class CaseModel(RuleBasedStateMachine):
         # Mostly a live case (open, or closed with its letter still to serve) and a step the
         # table offers in its current state (so the model walks the whole process), sometimes
         # any case and any step (which must be refused unless the table allows it). The exits
-        # (withdraw, not handled) are offered rarely.
+        # (withdraw, not handled) and the side steps (consent, contact) are offered rarely.
         live = [c for c in self.cases if offered_steps(c)]
         pool = live if mode == "table" and live else self.cases
         c = pool[ix % len(pool)]
-        offered = [t for t in offered_steps(c) if pick >= 55 or t not in (T.WITHDRAW, T.NOT_HANDLE)]
+        offered = [t for t in offered_steps(c) if pick >= 55 or t not in RARE]
         offered += [t for t in offered if t in FORWARD]  # the main path twice as likely as side steps
         trigger = offered[pick % len(offered)] if mode == "table" and offered else STEPS[pick % len(STEPS)]
         tr = TRANSITIONS[trigger]
@@ -248,8 +263,9 @@ class CaseModel(RuleBasedStateMachine):
             argv += ["--party", "某建设公司", "--kind", kind]
             spec_ok = kind != "bogus"
         elif trigger in (T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE):
+            # --consultation N: the N-th consultation of this case (whatever the stored ids)
             open_ids = sorted(c.cons)
-            cid = 99999 if variant == 7 or not open_ids else open_ids[variant % len(open_ids)]
+            cid = [99999, len(c.kinds) + 1, 0][pick % 3] if variant == 7 or not open_ids else open_ids[variant % len(open_ids)]
             argv += ["--consultation", str(cid)]
             spec_ok = cid in c.cons
             if trigger is T.CONSULTATION_REPLY:
@@ -272,6 +288,13 @@ class CaseModel(RuleBasedStateMachine):
                 spec_ok = fee_amount(basis, qty if qty is not None else self.nth_this_month(c))[0] > 0
         elif trigger is T.FEE_LAPSE:
             spec_ok = c.fee_served is not None and eff is not None and eff > CAL.add(c.fee_served, 20, allow_provisional=True)
+        elif trigger is T.PROPOSE and (pick >= 55 or c.state is CaseState.REGISTERED) and variant in (0, 1, 2, 7):
+            # `ogi case not-handled` (条例第三十九条): a proposal, also before acceptance (where it is
+            # the only one), with its reason (variant 7 forgets it: refused).
+            ground = ["petition", "publication"][variant % 2]
+            argv = ["case", "not-handled", str(c.id), "--ground", ground] + (["--reason", "系投诉"] if variant != 7 else [])
+            outcome = f"not_handled_{ground}"
+            spec_ok = variant != 7 and not c.cons
         elif trigger is T.PROPOSE:
             outcome = ["disclose", "disclose", "withhold_third_party", "disclose", "disclose", "disclose",
                        "withhold_third_party", "bogus"][variant]
@@ -283,7 +306,8 @@ class CaseModel(RuleBasedStateMachine):
             if given:
                 argv += ["--disclose-to-third-party", "合同中的工程范围条款", "--public-interest", "关系公共安全"]
             spec_ok = outcome == "disclose" or variant == 2
-            spec_ok = spec_ok and not c.cons and given == notice_due
+            # before acceptance only a 第三十九条 proposal (not-handled)
+            spec_ok = spec_ok and not c.cons and given == notice_due and c.state is not CaseState.REGISTERED
         elif trigger is T.APPROVE:
             spec_ok = facts.proposed_by != user
         elif trigger is T.SEND_BACK:
@@ -310,10 +334,16 @@ class CaseModel(RuleBasedStateMachine):
             argv += ["--until", until.isoformat(), "--reason", "申请内容较多"]
             # 条例第三十五条: only before the current due date expires, like an extension.
             spec_ok = (valid or due is None) and (due is None or eff is None or eff <= due)
-        elif trigger is T.NOT_HANDLE:
-            ground = ["petition", "publication"][variant % 2] if variant < 7 else "bogus"
-            argv += ["--ground", ground]
-            spec_ok = ground != "bogus"
+        elif trigger in (T.CONSENT, T.CONSENT_WITHDRAWN):
+            # 国办公开办函〔2016〕235号: recorded when it changes something
+            argv += ["--withdraw"] if trigger is T.CONSENT_WITHDRAWN else []
+            spec_ok = c.consent == (trigger is T.CONSENT_WITHDRAWN)
+        elif trigger is T.CORRECT_CONTACT:
+            address = f"示例市东风路{variant % 3}号"
+            argv += (["--address", address] if variant != 6 else []) + (["--reason", "申请人书面告知"] if variant != 7 else [])
+            spec_ok = variant < 6 and address != c.address
+        if trigger in (T.CONSENT, T.CONSENT_WITHDRAWN, T.CORRECT_CONTACT):
+            spec_ok = spec_ok and not (c.state in tr.keep_in and c.delivered)  # a served closed case: nothing more
         argv += date_arg
 
         state_ok = c.state in tr.sources
@@ -323,10 +353,12 @@ class CaseModel(RuleBasedStateMachine):
             return
         out = r.json
         # -- the shadow follows the table
-        others_open = False
+        others_open = not_handled = False
         if trigger is T.CONSULT:
-            c.cons[out["step"]["consultation_id"]] = eff
-            c.kinds[out["step"]["consultation_id"]] = argv[argv.index("--kind") + 1]
+            no = out["step"]["consultation_no"]
+            assert no == len(c.kinds) + 1, (no, c.kinds)  # numbered 1, 2, ... in the case
+            c.cons[no] = eff
+            c.kinds[no] = argv[argv.index("--kind") + 1]
         elif trigger in (T.CONSULTATION_REPLY, T.CONSULTATION_LAPSE):
             del c.cons[cid]
             others_open = bool(c.cons)
@@ -334,6 +366,9 @@ class CaseModel(RuleBasedStateMachine):
                 c.objected = True
         elif trigger is T.DELIVER:
             c.delivered = True
+            not_handled = c.outcome in NOT_HANDLED_NOTICE_OUTCOMES
+            if not_handled:
+                self.stats["ok:deliver (not handled)"] += 1
             if c.state in tr.keep_in:
                 self.stats["ok:deliver (closed: " + c.state.value + ")"] += 1
         elif trigger is T.REQUEST_CORRECTION:
@@ -342,13 +377,19 @@ class CaseModel(RuleBasedStateMachine):
             c.fee_served = eff
         elif trigger is T.PROPOSE:
             c.proposed_by = user
+            c.outcome = outcome
         elif trigger is T.SEND_BACK:
             c.proposed_by = None
+            c.outcome = None
+        elif trigger in (T.CONSENT, T.CONSENT_WITHDRAWN):
+            c.consent = trigger is T.CONSENT
+        elif trigger is T.CORRECT_CONTACT:
+            c.address = address
         elif trigger is T.EXTEND:
             c.extension += int(argv[argv.index("--workdays") + 1])
         elif trigger is T.RECEIVE_CORRECTION:
             c.extension = 0  # 条例第三十条: a restarted answer period has its own 20 WD of extension
-        c.state = table_destination(trigger, c.state, others_open)
+        c.state = table_destination(trigger, c.state, others_open, not_handled)
         c.last = eff
         self.stats["state:" + c.state.value] += 1
         assert out["state"] == c.state.value, (trigger, out["state"], c.state)

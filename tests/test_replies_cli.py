@@ -235,10 +235,15 @@ def test_closing_letters_are_written_and_delivered_like_answers(ogi):
     assert (r["state"], r["delivered_on"], r["delivery_method"]) == ("abandoned", "2026-11-03", "post")
     assert "service-receipt" not in kinds(ogi, b)
 
-    # 不予处理: the notice, served to a delegate who signs for it.
+    # 不予处理 (条例第三十九条): proposed, decided, approved (the notice is issued), served to a
+    # delegate who signs for it: then the case is closed as not handled.
     c = str(ogi.register("2026-09-24")["id"])
     ogi.ok("case", "not-handled", c, "--ground", "petition", "--reason", "申请内容系对施工噪声的投诉", "--date", "2026-09-28")
-    assert "第三十九条第一款" in text_of(ogi, c, "not-handled-notice")
+    ogi.ok("case", "decide", c, "--date", "2026-09-28")
+    assert "not-handled-notice" not in kinds(ogi, c)
+    ogi.ok("case", "approve", c, "--date", "2026-09-28", user="wang")
+    assert "第三十九条第一款" in text_of(ogi, c, "not-handled-notice") and "reply" not in kinds(ogi, c)
+    assert ogi.json("case", "show", c)["state"] == "approved"
     r = ogi.json("case", "deliver", c, "--method", "delegated", "--recipient", "李四", "--date", "2026-09-29")
     assert (r["state"], r["delivered_on"]) == ("not_handled", "2026-09-29")
     receipt = text_of(ogi, c, "service-receipt")

@@ -180,7 +180,7 @@ def test_consultation_and_correction_messages_name_their_commands(ogi_sqlite, ca
     c = received_for(calendar, shift(calendar, AS_OF, 3), 15)
     m = ogi.register(shift(calendar, c, -2).isoformat(), "王五")["number"]
     ogi.ok("case", "accept", m, "--date", shift(calendar, c, -2).isoformat())
-    cid = ogi.json("case", "consult", m, "--party", "某建设公司", "--kind", "third_party", "--date", c.isoformat())["step"]["consultation_id"]
+    cid = ogi.json("case", "consult", m, "--party", "某建设公司", "--kind", "third_party", "--date", c.isoformat())["step"]["consultation_no"]
     ogi.ok("warnings", "sweep", "--as-of", AS_OF.isoformat())
     send_round(T0)
     texts = {p["json"]["text"]["content"] for p in robot.posts}

@@ -13,6 +13,7 @@ from typing import Iterable
 from ...calendars import WorkCalendar
 from ...states.fsm import fire
 from ...states.machine import CLOSED, CaseState, Trigger
+from ...states.outcomes import not_handled_notice_due
 from ...states.vocabulary import (ANSWER_WD, CLOCK_LABELS, CONSULTATION_WD, CORRECTION_NOTICE_WD,
                                  PAYMENT_WD)
 
@@ -20,7 +21,7 @@ from ...states.vocabulary import (ANSWER_WD, CLOCK_LABELS, CONSULTATION_WD, CORR
 
 @dataclass
 class ConsultationFact:
-    id: int
+    id: int          # the stored consultation's id (unique across cases; events carry it)
     kind: str
     party: str
     sent_on: dt.date
@@ -28,6 +29,7 @@ class ConsultationFact:
     closed_on: dt.date | None = None
     closed_how: str | None = None  # reply | lapse
     opinion: str | None = None
+    no: int = 0      # its number in the case, 1, 2, ...: the order of the case's consult events
 
 
 @dataclass
@@ -57,10 +59,16 @@ class CaseFacts:
     delivery_method: str | None = None
     closed_on: dt.date | None = None
     last_effective: dt.date | None = None
+    # 国办公开办函〔2016〕235号: the applicant's consent to electronic delivery as the case's consent
+    # steps left it; None: no such step (the registration's answer stands).
+    electronic_consent: bool | None = None
 
     @property
     def open_consultations(self) -> list[ConsultationFact]:
         return [c for c in self.consultations.values() if c.closed_on is None]
+
+    def consultation_by_no(self, no: int) -> ConsultationFact | None:
+        return next((c for c in self.consultations.values() if c.no == no), None)
 
     @property
     def answer_base(self) -> dt.date:
@@ -105,7 +113,7 @@ def replay(events: Iterable, *, correction_period: int = 15, fee_pauses: bool = 
 
 def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: str) -> None:
     """Apply one step's effect to the facts, including the state change (pure)."""
-    others_open = False
+    others_open = not_handled = False
     if trigger is Trigger.REQUEST_CORRECTION:
         f.correction_requested_on = eff
         f.correction_served_on = _d(data.get("served_on")) or eff
@@ -119,8 +127,10 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
         f.extension_workdays = 0
     elif trigger is Trigger.CONSULT:
         cid = data["consultation_id"]
+        # The per-case number is the consultation's place among the case's consult events (older
+        # events carry only the stored id; newer ones also the number, always the same).
         f.consultations[cid] = ConsultationFact(cid, data["kind"], data["party"], eff,
-                                                _d(data.get("served_on")) or eff)
+                                                _d(data.get("served_on")) or eff, no=len(f.consultations) + 1)
     elif trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
         c = f.consultations[data["consultation_id"]]
         c.closed_on = eff
@@ -147,6 +157,8 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
     elif trigger is Trigger.DELIVER:
         f.delivered_on = eff
         f.delivery_method = data.get("method")
+        # 条例第三十九条: a served 不予处理告知书 closes the case as not handled.
+        not_handled = not_handled_notice_due(f.outcome)
     elif trigger is Trigger.EXTEND:
         f.extension_workdays += int(data["workdays"])
         f.extensions.append((eff, int(data["workdays"])))
@@ -157,12 +169,36 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
         f.outcome = "other_correction_lapsed"
     elif trigger is Trigger.FEE_LAPSE:
         f.outcome = "other_fee_unpaid"
-    elif trigger is Trigger.NOT_HANDLE:
+    elif trigger is Trigger.CONSENT:
+        f.electronic_consent = True
+    elif trigger is Trigger.CONSENT_WITHDRAWN:
+        f.electronic_consent = False
+    elif trigger is Trigger.NOT_HANDLE:  # retired: closed at once (histories before issue 16)
         f.outcome = data.get("outcome", "not_handled_petition")
-    f.state = fire(trigger, f.state, others_open=others_open)
+    f.state = fire(trigger, f.state, others_open=others_open, not_handled=not_handled)
     if f.state in CLOSED and f.closed_on is None:
         f.closed_on = eff
     f.last_effective = eff
+
+
+def consultation_numbers(events: Iterable) -> dict[int, int]:
+    """Stored consultation id -> its number in the case (1, 2, ...), from the case's consult
+    events in order (objects with .action and a .data dict), as replay() numbers them."""
+    out: dict[int, int] = {}
+    for ev in events:
+        data = ev.data if isinstance(ev.data, dict) else {}
+        if ev.action == Trigger.CONSULT.value and data.get("consultation_id") is not None:
+            out.setdefault(data["consultation_id"], len(out) + 1)
+    return out
+
+
+def with_consultation_no(data: dict, numbers: dict[int, int]) -> dict:
+    """An event's data as shown: with the consultation's number in the case next to the stored id
+    (events recorded before the numbers existed carry only the id)."""
+    cid = data.get("consultation_id") if isinstance(data, dict) else None
+    if cid is None or "consultation_no" in data or cid not in numbers:
+        return data
+    return {**data, "consultation_no": numbers[cid]}
 
 
 # --------------------------------------------------------------------------- clocks

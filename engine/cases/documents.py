@@ -21,10 +21,11 @@ from ...states.outcomes import cited_article
 from . import clocks as clk, fees
 from ..store.calendar_store import load_calendar
 from ...states.vocabulary import APPLICANT_KINDS
+from ...letters.kinds import short_label
 from .steps import append_event, events_of
 from ..config import Config, home_dir, load_config
 from ..store.db import read_session, write_session
-from ...errors import LetterError, NotFound
+from ...errors import LetterError, NotFound, os_reason
 from .history import EventView
 from ..masking import mask_id_number
 from ..store.tables import Applicant, Case, Letter
@@ -45,6 +46,7 @@ def build_context(session, cfg: Config, letter: Letter):
     ap = session.get(Applicant, case.applicant_id)
     rows = [EventView(e) for e in events_of(session, case.id)]
     upto = [e for e in rows if e.seq <= next(r.seq for r in rows if r.id == letter.event_id)]
+    contact = contact_as_of(rows, upto[-1].seq, {"address": ap.address, "email": ap.email})
     facts = clk.replay(upto, **clk.rule_options(cfg.rules))
     cal = load_calendar(session)
     clocks = {c.key: c for c in clk.compute_clocks(facts, cal)}
@@ -57,15 +59,35 @@ def build_context(session, cfg: Config, letter: Letter):
                       review_body=a.review_body or None, court=a.court or None),
         case_number=case.number, received_on=case.received_on,
         applicant=LApplicant(name=ap.name, type_label=APPLICANT_KINDS.get(ap.kind, "其他"),
-                             address=ap.address or None, phone=None, email=ap.email or None,
+                             address=contact["address"] or None, phone=None, email=contact["email"] or None,
                              id_number=mask_id_number(ap.id_number) or None),
         request_description=case.description, requested_form=case.requested_form or None,
         answer_due=answer.due if answer else None,
         provisional=any(c.provisional for c in clocks.values() if c.running),
         clerk_name=clerk.name if clerk else case.clerk,
     )
-    kw.update(_fields_of_kind(session, cfg, cal, case, ap, letter.kind, upto, facts, clocks))
+    kw.update(_fields_of_kind(session, cfg, cal, case, ap, letter.kind, upto, facts, clocks, contact))
     return LetterContext(**kw)
+
+
+def contact_as_of(events: list, seq: int, current: dict[str, str]) -> dict[str, str]:
+    """The applicant's contact details (条例第二十九条) as they stood at event `seq`, from the
+    case's 更正联系方式 events: the last correction of a field up to `seq`; else what the first
+    later correction recorded as its previous value; else `current` (the applicant row, which
+    no correction of that field has touched: the registration's value). A letter issued before a
+    correction re-renders as it was issued; one issued after it goes to the corrected address."""
+    out = {}
+    for key, now in current.items():
+        corrections = [e for e in events if e.action == Trigger.CORRECT_CONTACT.value and e.data.get(key)]
+        before = [e for e in corrections if e.seq <= seq]
+        after = [e for e in corrections if e.seq > seq]
+        if before:
+            out[key] = before[-1].data[key]
+        elif after:
+            out[key] = (after[0].data.get("previous") or {}).get(key, now)
+        else:
+            out[key] = now
+    return out
 
 
 def _answer_due_before(cfg: Config, cal, upto: list):
@@ -77,7 +99,7 @@ def _answer_due_before(cfg: Config, cal, upto: list):
 
 
 def _fields_of_kind(session, cfg: Config, cal, case: Case, ap: Applicant, kind: str, upto: list, facts,
-                    clocks: dict) -> dict:
+                    clocks: dict, contact: dict) -> dict:
     """What a letter of this kind says beyond the common fields, from the step that made it due
     (`upto[-1]`) and the facts and clocks of the history up to that step."""
     ev, answer = upto[-1], clocks.get("answer")
@@ -116,7 +138,10 @@ def _fields_of_kind(session, cfg: Config, cal, case: Case, ap: Applicant, kind: 
                   fee_due=clocks["payment"].due if "payment" in clocks else None,
                   fee_how_to_pay=cfg.raw.get("agency", {}).get("fee_how_to_pay", FEE_HOW_TO_PAY))
     elif kind == "not-handled-notice":
-        kw.update(outcome=facts.outcome, reasons=ev.reason or None)
+        # 条例第三十九条: approved like a reply, the notice states the proposal's reasons (a closing
+        # of the retired path, NOT_HANDLE, recorded its own).
+        why = propose.reason if propose and ev.action == Trigger.APPROVE.value else ev.reason
+        kw.update(outcome=facts.outcome, reasons=why or None)
     elif kind == "reply":
         kw.update(outcome=facts.outcome, correction_items=_correction_items(upto))
         if ev.action in (Trigger.CORRECTION_LAPSE.value, Trigger.FEE_LAPSE.value):
@@ -144,7 +169,7 @@ def _fields_of_kind(session, cfg: Config, cal, case: Case, ap: Applicant, kind: 
         kw.update(served_title=LK(reply.kind).title if reply else None, served_number=reply.number if reply else None,
                   delivery_method=ev.data.get("method"), delivery_date=ev.effective_on,
                   delivery_recipient=ap.name, delivery_agent=signer if signer and signer != ap.name else None,
-                  delivery_place=ap.address or None)
+                  delivery_place=contact["address"] or None)
     return kw
 
 
@@ -225,7 +250,7 @@ def _record(prep: _Prepared, out, actor: str) -> dict:
     try:
         _atomic_write(path, out.pdf)
     except OSError as exc:
-        raise LetterError(f"无法写入文书文件 {path}：{exc.strerror}；请检查目录权限或磁盘空间") from None
+        raise LetterError(f"无法写入文书文件 {path}：{os_reason(exc)}；请检查目录权限或磁盘空间") from None
     docx = _write_docx(out, path)
     with write_session() as s:
         row = s.exec(select(Letter).where(Letter.id == letter.id).with_for_update()).one()
@@ -260,12 +285,13 @@ def _write_docx(out, pdf_path: Path) -> dict:
     try:
         _atomic_write(pdf_path.with_suffix(".docx"), out.docx)
     except OSError as exc:
-        return {"docx_error": f"无法写入 Word 文书 {pdf_path.with_suffix('.docx')}：{exc.strerror}"}
+        return {"docx_error": f"无法写入 Word 文书 {pdf_path.with_suffix('.docx')}：{os_reason(exc)}"}
     return {"docx_sha256": hashlib.sha256(out.docx).hexdigest()}
 
 
 def _row(letter: Letter, case: Case, unchanged: bool = False) -> dict:
-    return {"letter_id": letter.id, "case": case.number, "kind": letter.kind, "number": letter.number,
+    return {"letter_id": letter.id, "case": case.number, "kind": letter.kind, "kind_label": short_label(letter.kind),
+            "number": letter.number,
             "path": letter.path, "sha256": letter.sha256, "version": letter.rendered_version,
             "unchanged": unchanged}
 
@@ -277,7 +303,8 @@ def mark_failed(letter_id: int, message: str) -> dict:
         row.status, row.last_error = "failed", message[:500]
         row.attempts += 1
         s.add(row)
-        return {"letter_id": letter_id, "kind": row.kind, "number": row.number, "error": message}
+        return {"letter_id": letter_id, "kind": row.kind, "kind_label": short_label(row.kind), "number": row.number,
+                "error": message}
 
 
 def letter_ids(case_id: int | None = None, *, pending: bool = True) -> list[int]:
@@ -374,7 +401,7 @@ def verify_file(path: Path) -> dict:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise NotFound(f"无法读取文件 {path}：{exc.strerror}") from None
+        raise NotFound(f"无法读取文件 {path}：{os_reason(exc)}") from None
     sha = hashlib.sha256(data).hexdigest()
     from ..store.tables import HistoryEvent
 
@@ -384,5 +411,6 @@ def verify_file(path: Path) -> dict:
             if d.get("sha256") == sha:
                 case = s.get(Case, ev.case_id)
                 return {"ok": True, "sha256": sha, "case": case.number, "case_id": case.id, "number": d["number"],
-                        "kind": d["kind"], "version": d.get("version", 1), "recorded_at": ev.recorded_at}
+                        "kind": d["kind"], "kind_label": short_label(d["kind"]), "version": d.get("version", 1),
+                        "recorded_at": ev.recorded_at}
     return {"ok": False, "sha256": sha}

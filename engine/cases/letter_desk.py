@@ -26,8 +26,11 @@ def list_letters(login: str | None, ref: str) -> list[dict]:
 
     resolve_actor(load_config(), login)
     _case, letters = _letters_of(ref)
-    return [{"id": l.id, "kind": l.kind, "title": LetterKind(l.kind).title, "number": l.number,
-             "issued_on": l.issued_on, "status": l.status, "version": l.rendered_version, "path": l.path,
+    from .summary import letter_status_label
+
+    return [{"id": l.id, "kind": l.kind, "kind_label": LetterKind(l.kind).short, "title": LetterKind(l.kind).title,
+             "number": l.number, "issued_on": l.issued_on, "status": l.status,
+             "status_label": letter_status_label(l.status), "version": l.rendered_version, "path": l.path,
              "sha256": l.sha256, "error": l.last_error or None} for l in letters]
 
 

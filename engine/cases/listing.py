@@ -6,9 +6,12 @@ import datetime as dt
 
 from ...errors import InputError
 from ...states.machine import STATE_LABELS, CaseState
+from ...states.outcomes import OUTCOMES
+from ...states.vocabulary import clock_label
 from ..store.calendar_store import load_calendar
 from ..store.db import read_session
 from ..store.tables import Applicant, Case
+from .standing import clock_standing
 
 
 def list_cases(*, state: str | None, clerk: str | None, due_within: int | None, overdue: bool,
@@ -20,7 +23,9 @@ def list_cases(*, state: str | None, clerk: str | None, due_within: int | None, 
         q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id)
         if state:
             if state not in CaseState._value2member_map_:
-                raise InputError(f"状态“{state}”不存在；可选：{', '.join(s_.value for s_ in CaseState)}")
+                from ...states.vocabulary import choices_text
+
+                raise InputError(f"状态“{state}”不存在；可选：{choices_text({k.value: v for k, v in STATE_LABELS.items()})}")
             q = q.where(Case.state == state)
         elif not include_closed:
             q = q.where(Case.closed == False)  # noqa: E712
@@ -40,10 +45,16 @@ def list_cases(*, state: str | None, clerk: str | None, due_within: int | None, 
         found = []
         for case, ap in s.exec(q).all():
             left = cal.count(day, case.next_due, allow_provisional=True) if case.next_due else None
+            # The nearest due date in words on `day`: 已逾期 N 个工作日 / 今日到期 / 还剩 N 个工作日.
+            st = clock_standing(case.next_due, day, cal, running=case.next_due is not None, paused=case.clock_paused,
+                                closed=case.closed)
             found.append({"id": case.id, "number": case.number, "applicant": ap.name, "state": case.state,
                          "state_label": STATE_LABELS[CaseState(case.state)], "clerk": case.clerk,
                          "received_on": case.received_on, "answer_due": case.answer_due,
                          "next_due": case.next_due, "next_clock": case.next_clock,
-                         "workdays_left": left, "paused": case.clock_paused, "provisional": case.provisional,
-                         "outcome": case.outcome})
+                         "next_clock_label": clock_label(case.next_clock) if case.next_clock else None,
+                         "workdays_left": left, "standing": st.to_json(),
+                         "paused": case.clock_paused, "provisional": case.provisional,
+                         "outcome": case.outcome,
+                         "outcome_label": OUTCOMES[case.outcome].label if case.outcome in OUTCOMES else None})
         return {"as_of": day, "cases": found}

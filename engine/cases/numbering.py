@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ...states.machine import Trigger
-from ...states.outcomes import third_party_notice_due
+from ...states.outcomes import not_handled_notice_due, third_party_notice_due
 from ...states.vocabulary import SIGNED_FOR
 from ..store import rows
 from ..config import Config
@@ -43,11 +43,14 @@ def kinds_for(trigger: Trigger | None, ev_data: dict, case, third_party_objected
         return ["third-party-consultation" if ev_data.get("kind") == "third_party" else "agency-consultation"]
     if trigger is Trigger.FEE_NOTICE:
         return ["fee-notice"]
-    if trigger is Trigger.NOT_HANDLE:
+    if trigger is Trigger.NOT_HANDLE:  # retired: the notice came with the closing (old histories)
         return ["not-handled-notice"]
     if trigger in (Trigger.CORRECTION_LAPSE, Trigger.FEE_LAPSE):
         # 视为放弃申请 (条例第三十条; 国办函〔2020〕109号): the applicant is told in writing (答复书).
         return ["reply"]
+    if trigger is Trigger.APPROVE and not_handled_notice_due(case.outcome):
+        # 条例第三十九条: not handled as an application: the 不予处理告知书, approved like a reply.
+        return ["not-handled-notice"]
     if trigger is Trigger.APPROVE:
         # 条例第三十二条: disclosing over a third party's objection (public interest) -> tell it in writing.
         extra = ["third-party-notice"] if third_party_notice_due(case.outcome, third_party_objected) else []

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 from ...calendars import WorkCalendar
-from ...states.guards import StepRequest, reasons
+from ...states.guards import CONTACT_FIELDS, StepRequest, reasons
 from ...states.machine import CLOSED, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger
 from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, CONSULTATION_WD
 from . import clocks as clk
@@ -22,6 +22,7 @@ from .history import GENESIS, EventView, canonical_json, decode, event_hash
 from ..identity import Actor, now_shanghai, require_role
 from .fees import fee_amount
 from .numbering import allocate_letters
+from .standing import overdue_warning
 
 MAX_TEXT = 20000
 REGULATIONS_IN_FORCE = dt.date(2008, 5, 1)  # 条例（2007年国务院令第492号）施行之日
@@ -69,7 +70,10 @@ _INVISIBLE = frozenset("\u2028\u2029\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u
 _PARAM_TEXT = {"items": "补正事项", "party": "被征求意见方", "information": "涉及的政府信息", "withheld": "不予公开的内容",
                "where": "获取信息的方式、途径", "responsible_agency": "负责公开该信息的机关", "recipient": "签收人",
                "third_party_content": "决定公开的内容", "public_interest": "决定公开的理由（公共利益）",
-               "query_channel": "查询渠道", "article": "所依据的条款"}
+               "query_channel": "查询渠道", "article": "所依据的条款",
+               "address": "通讯地址", "phone": "联系电话", "email": "电子邮箱"}
+# Free text with a shorter limit: the applicant's contact details, as at registration.
+_PARAM_LIMIT = {"address": 500, "phone": 500, "email": 500}
 
 
 def clean_text(value: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -270,24 +274,55 @@ def fee_notice_params(db: rows.Db, case: rows.CaseRow, applicant: rows.Applicant
     return {**params, "quantity": quantity, "amount": amount, "standard": standard}
 
 
-def only_open_consultation(db: rows.Db, case: rows.CaseRow) -> int:
+def only_open_consultation(case: rows.CaseRow, facts: clk.CaseFacts) -> clk.ConsultationFact:
     """The case's one consultation with neither a reply nor a lapse (条例第三十二条、第三十四条),
     when the caller did not name one."""
-    open_ = [c.id for c in rows.consultations(db, case.id) if c.replied_on is None and c.lapsed_on is None]
+    open_ = facts.open_consultations
     if len(open_) == 1:
         return open_[0]
     if not open_:
         raise InputError(f"案件 {case.number} 没有未办结的征求意见")
-    raise InputError(f"案件 {case.number} 有多份未办结的征求意见（编号 {', '.join(map(str, open_))}），请用 --consultation 指明")
+    numbers = ", ".join(str(c.no) for c in sorted(open_, key=lambda c: c.no))
+    raise InputError(f"案件 {case.number} 有多份未办结的征求意见（编号 {numbers}），请用 --consultation 指明")
+
+
+def consultation_params(case: rows.CaseRow, facts: clk.CaseFacts, params: dict[str, Any]) -> dict[str, Any]:
+    """A reply to or the lapse of a consultation: the clerk names it by its number in the case
+    (consultation_no, `--consultation N`: the N-th consultation of this case) or not at all (the
+    only open one); callers inside the engine may name the stored id (consultation_id). Both end
+    up in the event; a number the case does not have leaves the id empty for the guard to say so."""
+    no, cid = params.get("consultation_no"), params.get("consultation_id")
+    if no is not None:
+        c = facts.consultation_by_no(no) if isinstance(no, int) and not isinstance(no, bool) else None
+    elif cid is not None:
+        c = facts.consultations.get(cid)
+    else:
+        c = only_open_consultation(case, facts)
+    if c is None:
+        return {**params, "consultation_id": None if no is not None else cid}
+    return {**params, "consultation_id": c.id, "consultation_no": c.no}
+
+
+def contact_params(applicant: rows.ApplicantRow | None, params: dict[str, Any]) -> dict[str, Any]:
+    """更正联系方式 (条例第二十九条): the given fields, and what they were before (so that a letter
+    issued before the correction still renders as it was issued, engine/cases/documents.py)."""
+    given = {k: params[k] for k in CONTACT_FIELDS if params.get(k)}
+    previous = {k: getattr(applicant, k, "") or "" for k in given}
+    return {**{k: v for k, v in params.items() if k not in CONTACT_FIELDS}, **given, "previous": previous}
 
 
 def derived_params(db: rows.Db, case: rows.CaseRow, applicant: rows.ApplicantRow | None, trigger: Trigger,
-                   params: dict[str, Any]) -> dict[str, Any]:
+                   params: dict[str, Any], facts: clk.CaseFacts | None = None,
+                   consents: bool = False) -> dict[str, Any]:
     """The step's parameters with what the engine computes itself, in the step's transaction."""
     if trigger is Trigger.FEE_NOTICE:
         return fee_notice_params(db, case, applicant, params)
-    if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE) and params.get("consultation_id") is None:
-        return {**params, "consultation_id": only_open_consultation(db, case)}
+    if trigger in (Trigger.CONSULTATION_REPLY, Trigger.CONSULTATION_LAPSE):
+        return consultation_params(case, facts, params)
+    if trigger is Trigger.CORRECT_CONTACT:
+        return contact_params(applicant, params)
+    if trigger in (Trigger.CONSENT, Trigger.CONSENT_WITHDRAWN):
+        return {**params, "previous": consents}  # the registration's answer is not in its event
     if trigger is Trigger.DELIVER:
         # What is served: the case's last answer or closing letter (答复书、不予处理告知书), if any.
         served = [l.number for l in rows.letters(db, case.id) if l.kind in SERVED_KINDS]
@@ -314,19 +349,21 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     if trigger is Trigger.FEE_NOTICE and (params.get("amount") is not None or params.get("standard") is not None):
         # 条例第四十二条: only the 国办函〔2020〕109号 standard; no caller records an amount of its own.
         raise InputError("收费金额由系统按国办函〔2020〕109号计算，不能直接填写")
-    params = {k: clean_text(v, _PARAM_TEXT[k], limit=2000) if k in _PARAM_TEXT and isinstance(v, str) else v
-              for k, v in params.items()}
+    params = {k: clean_text(v, _PARAM_TEXT[k], limit=_PARAM_LIMIT.get(k, 2000))
+              if k in _PARAM_TEXT and isinstance(v, str) else v for k, v in params.items()}
     db = rows.of_session(session)
     case = rows.find_case(db, ref, for_update=True)
     facts, tip = facts_and_tip(db, case.id, cfg)
     clocks_before = clk.compute_clocks(facts, cal)
     dues = dues_of(clocks_before)
     applicant = rows.applicant(db, case.applicant_id)
-    if actor.roles & TRANSITIONS[trigger].roles:  # a user without the role hears that first (guards.reasons)
-        params = derived_params(db, case, applicant, trigger, params)
+    consents = electronic_consent(facts, applicant)
+    tr = TRANSITIONS[trigger]
+    if actor.roles & tr.roles and not tr.retired:  # a user without the role hears that first (guards.reasons)
+        params = derived_params(db, case, applicant, trigger, params, facts, consents)
     req = StepRequest(trigger, actor.login, actor.roles, effective_on, today, {**params, "reason": reason})
     refused = reasons(req, facts, dues, electronic_needs_consent=cfg.rules.electronic_delivery_requires_consent,
-                      applicant_consents=bool(applicant and applicant.electronic_consent))
+                      applicant_consents=consents)
     until = params.get("until")
     if trigger is Trigger.DELAY and until and not cal.is_workday(until, allow_provisional=True):
         # A period ending on a day off runs to the next working day (民法典第二百零三条): name that day.
@@ -334,7 +371,8 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     if refused:
         raise StepRefused(TRIGGER_LABELS[trigger], refused)
     # Serving a closed case's letter is not the answer: its date was the closing step's.
-    warnings = [] if facts.state in CLOSED else _late_warnings(trigger, effective_on, dues)
+    warnings = [] if facts.state in CLOSED else _late_warnings(trigger, effective_on, dues, overdue_warning(
+        next((c for c in clocks_before if c.key == "answer"), None), effective_on, cal), today)
     data = {k: v for k, v in params.items() if v is not None}
     extra: dict = {}
     if trigger is Trigger.CONSULT:
@@ -343,15 +381,20 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
         con_id = rows.insert_consultation(db, case_id=case.id, kind=params["kind"],
                                           party=clean_text(params["party"], "被征求意见方", required=True, limit=300),
                                           sent_on=effective_on, due_on=due)
-        data.update(consultation_id=con_id, due_on=due)
-        extra["consultation_id"] = con_id
-        extra["consultation_due"] = due
+        no = len(facts.consultations) + 1  # its number in the case (clocks.apply_step numbers it alike)
+        data.update(consultation_id=con_id, consultation_no=no, due_on=due)
+        extra.update(consultation_no=no, consultation_id=con_id, consultation_due=due)
     ev = _append_event(db, case.id, actor.login, trigger.value, effective_on, reason, data, tip=tip)
     clk.apply_step(facts, trigger, effective_on, decode(ev.data), actor.login)
     if trigger is Trigger.CONSULTATION_REPLY:
         rows.record_consultation_reply(db, params["consultation_id"], effective_on, params.get("opinion"), reason)
     elif trigger is Trigger.CONSULTATION_LAPSE:
         rows.record_consultation_lapse(db, params["consultation_id"], effective_on)
+    elif trigger is Trigger.CORRECT_CONTACT:
+        # The applicant row caches the contact details the history now gives (letters read the events).
+        rows.update_applicant_contact(db, case.applicant_id, {k: data[k] for k in CONTACT_FIELDS if data.get(k)})
+    elif trigger in (Trigger.CONSENT, Trigger.CONSENT_WITHDRAWN):
+        rows.set_applicant_consent(db, case.applicant_id, facts.electronic_consent)
     clocks_after = clk.compute_clocks(facts, cal)
     refresh_cache(case, facts, clocks_after)
     rows.save_projection(db, case)
@@ -359,16 +402,33 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     return StepResult(case, ev, warnings, extra, facts, clocks_after)
 
 
-def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict) -> list[str]:
-    """Steps the law allows but a court would criticise: say so at once."""
+def electronic_consent(facts: clk.CaseFacts, applicant: rows.ApplicantRow | None) -> bool:
+    """国办公开办函〔2016〕235号: does the applicant consent to electronic delivery now? The case's
+    last consent step says so; without one, the answer given at registration (the applicant row)."""
+    if facts.electronic_consent is not None:
+        return facts.electronic_consent
+    return bool(applicant and applicant.electronic_consent)
+
+
+def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict, overdue: str | None = None,
+                   today: dt.date | None = None) -> list[str]:
+    """Steps the law allows but a court would criticise: say so at once. `overdue`: the words
+    for a case whose answer period expired before the step (standing.overdue_warning); every
+    step on such a case carries them, once, with what they mean for this step."""
     out = []
     if trigger is Trigger.REQUEST_CORRECTION and dues.get("correction_notice") and eff > dues["correction_notice"]:
         out.append(f"注意：补正告知晚于法定期限 {dues['correction_notice']}（条例第三十条：7个工作日内一次性告知）")
-    if trigger is Trigger.DELIVER and dues.get("answer") and eff > dues["answer"]:
-        out.append(f"注意：送达日期晚于答复期限 {dues['answer']}，属于逾期答复")
-    if trigger in (Trigger.CONSULT, Trigger.FEE_NOTICE) and dues.get("answer") and eff > dues["answer"]:
-        # 条例第三十三条第三款: only time within the running period is left out; expiry stays.
-        out.append(f"注意：答复期限已于 {dues['answer']} 届满，此后的征求意见、缴费期间不再扣除，本案仍属逾期")
+    if overdue is None and trigger is Trigger.DELIVER and dues.get("answer") and eff > dues["answer"]:
+        overdue = f"注意：答复期限已于 {dues['answer']} 届满"  # a clock that is neither running nor paused
+    if overdue is not None:
+        if today is not None and eff != today:
+            overdue += f"（按办理日期 {eff} 计）"
+        if trigger is Trigger.DELIVER:
+            overdue += "；本次送达属于逾期答复"
+        elif trigger in (Trigger.CONSULT, Trigger.FEE_NOTICE):
+            # 条例第三十三条第三款: only time within the running period is left out; expiry stays.
+            overdue += "；此后的征求意见、缴费期间不再扣除，本案仍属逾期"
+        out.append(overdue)
     return out
 
 

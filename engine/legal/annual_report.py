@@ -10,7 +10,10 @@ Counting rules (one year Y = 1 January .. 31 December, Asia/Shanghai dates):
   on/after 1 January Y).
 - 三 本年度办理结果: cases closed in Y (closed_on in Y), each in the row its outcome names
   (`states.outcomes.Outcome.report_row`, e.g. 三(三)4). Cases closed as answered, 不予处理
-  or abandoned (逾期不补正 三(六)1, 逾期未缴费 三(六)2) use their outcome. **Withdrawn cases**
+  or abandoned (逾期不补正 三(六)1, 逾期未缴费 三(六)2) use their outcome. A 第三十九条 不予处理
+  (三(五)1 信访举报投诉, 三(五)3 公开出版物) is proposed and approved like an answer and closes
+  when its notice is served: it counts in the year of that delivery (closed_on); approved but
+  unserved at the end of Y, it is carried over (四) like any open case. **Withdrawn cases**
   (申请人撤回) have no row of their own in the national format: they are counted in 三(六)3
   其他 — whatever outcome had been proposed before the withdrawal. 非本机关负责 is counted in
   三(四)1 and 特别规定 in 三(六)3 (as outcomes.py records). 部分公开 is counted only in 三(二).

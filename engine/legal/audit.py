@@ -55,7 +55,12 @@ def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
         diffs.append(f"状态为“{STATE_LABELS.get(CaseState(case.state), case.state) if case.state in CaseState._value2member_map_ else case.state}”，"
                      f"办理记录重放为“{STATE_LABELS[facts.state]}”")
     if (facts.outcome or None) != (case.outcome or None):
-        diffs.append(f"办理结果为“{case.outcome}”，办理记录重放为“{facts.outcome}”")
+        from ...states.outcomes import OUTCOMES
+
+        def shown(key):
+            return f"{OUTCOMES[key].label}（{key}）" if key in OUTCOMES else (key or "无")
+
+        diffs.append(f"办理结果为“{shown(case.outcome)}”，办理记录重放为“{shown(facts.outcome)}”")
     if facts.closed_on != case.closed_on:
         diffs.append(f"办结日期为 {case.closed_on}，办理记录重放为 {facts.closed_on}")
     if facts.delivered_on != case.delivered_on:
@@ -171,7 +176,9 @@ def _letter_problem(l, event_ids: set[int], rendered: dict[int, str]) -> str | N
     try:
         actual = sha256_file(path)
     except OSError as exc:
-        return f"文书 {l.number} 的文件无法读取：{exc.strerror}"
+        from ...errors import os_reason
+
+        return f"文书 {l.number} 的文件无法读取：{os_reason(exc)}"
     if actual != l.sha256:
         return f"文书 {l.number} 的文件内容与记录的 SHA-256 不符（文件被修改或替换）"
     return None

@@ -254,6 +254,18 @@ def third_party_not_consulted(rec: CaseRecord):
     return []
 
 
+def _consent_at(rec: CaseRecord, seq: int) -> bool:
+    """国办公开办函〔2016〕235号: the applicant's consent to electronic delivery in force at event
+    `seq`: the last consent step before it; else the registration's answer (the first consent
+    step's `previous`, or the applicant row when the case has none)."""
+    steps = [e.event for e in rec.entries if e.problem is None
+             and e.event.action in (Trigger.CONSENT.value, Trigger.CONSENT_WITHDRAWN.value)]
+    before = [ev for ev in steps if ev.seq < seq]
+    if before:
+        return before[-1].action == Trigger.CONSENT.value
+    return bool(steps[0].data.get("previous")) if steps else rec.applicant_consents
+
+
 def delivery_method_not_allowed(rec: CaseRecord):
     out = []
     for e in _steps(rec, Trigger.DELIVER):
@@ -261,7 +273,7 @@ def delivery_method_not_allowed(rec: CaseRecord):
         method = d.get("method")
         if method not in DELIVERY_METHODS:
             out.append((f"送达方式“{method}”不是直接、委托、邮寄或电子送达", e.event.seq, eff))
-        elif method == "electronic" and rec.electronic_needs_consent and not rec.applicant_consents:
+        elif method == "electronic" and rec.electronic_needs_consent and not _consent_at(rec, e.event.seq):
             out.append(("以电子方式送达，但申请人未同意电子送达", e.event.seq, eff))
         elif method == "post":
             carrier = str(d.get("carrier") or "").strip()

@@ -9,6 +9,10 @@
   DOCUMENT_FAMILY: Noto Sans CJK SC). Steps between the same two states
   share one arrow whose id is `t:<trigger>+<trigger>...:<source>:<dest>`, so a test can see
   that each transition is drawn.
+
+A conditional step (a consultation closing while others stay open; serving a 第三十九条 不予处理
+告知书) is drawn with its condition in the label. Retired steps (`Transition.retired`: kept in the
+production machine only so that old histories replay) are not drawn.
 """
 from __future__ import annotations
 
@@ -17,12 +21,14 @@ import subprocess
 from dataclasses import dataclass
 
 from ...states.machine import CLOSED, STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger
-from ...errors import DiagramError
+from ...errors import DiagramError, os_reason
 from ...letters.pdf import DOCUMENT_FAMILY as FONT, ensure_font
 
 FORMATS = ("mermaid", "svg", "png", "dot")
 TITLE = "政府信息公开申请办理流程（依申请公开）"
 OTHERS_OPEN = "（仍有其他征求意见未办结）"
+NOT_HANDLED = "（不予处理告知书，条例第三十九条）"
+CONDITION_LABELS = {"others_open": OTHERS_OPEN, "not_handled": NOT_HANDLED}
 INTERNAL = "（状态不变）"
 
 
@@ -32,11 +38,15 @@ class Edge:
     source: CaseState
     dest: CaseState
     internal: bool      # the state does not change (extension, delay)
-    conditional: bool   # taken only while other consultations stay open
+    condition: str = ""  # "" | others_open (other consultations stay open) | not_handled (第三十九条 notice)
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.condition)
 
     @property
     def label(self) -> str:
-        return TRIGGER_LABELS[self.trigger] + (OTHERS_OPEN if self.conditional else "")
+        return TRIGGER_LABELS[self.trigger] + CONDITION_LABELS.get(self.condition, "")
 
     @property
     def id(self) -> str:
@@ -44,17 +54,20 @@ class Edge:
 
 
 def edges() -> list[Edge]:
-    """Every transition of the production machine, in table order."""
+    """Every transition of the production machine that is not retired, in table order."""
     from ...states.fsm import MACHINE
 
     out = []
-    for trig in TRANSITIONS:
+    for trig, tr in TRANSITIONS.items():
+        if tr.retired:
+            continue
         event = MACHINE.events[trig.value]
         for src, transitions in event.transitions.items():
             for t in transitions:
                 internal = t.dest is None
                 dest = CaseState(src if internal else t.dest)
-                out.append(Edge(trig, CaseState(src), dest, internal, bool(t.conditions)))
+                condition = t.conditions[0].func.__name__.lstrip("_") if t.conditions else ""
+                out.append(Edge(trig, CaseState(src), dest, internal, condition))
     return out
 
 
@@ -62,11 +75,15 @@ def table_edges() -> list[Edge]:
     """The same edges read straight from TRANSITIONS (the tests compare the two)."""
     out = []
     for tr in TRANSITIONS.values():
+        if tr.retired:
+            continue
         for src in sorted(tr.sources):
             if tr.dest_if_others_open is not None:
-                out.append(Edge(tr.trigger, src, tr.dest_if_others_open, False, True))
+                out.append(Edge(tr.trigger, src, tr.dest_if_others_open, False, "others_open"))
             dest = tr.dest_from(src)
-            out.append(Edge(tr.trigger, src, dest if dest is not None else src, dest is None, False))
+            if tr.dest_if_not_handled is not None and dest is not None:
+                out.append(Edge(tr.trigger, src, tr.dest_if_not_handled, False, "not_handled"))
+            out.append(Edge(tr.trigger, src, dest if dest is not None else src, dest is None))
     return out
 
 
@@ -84,11 +101,16 @@ def mermaid() -> str:
     for s in CaseState:
         m.get_state(s.value).label = STATE_LABELS[s] + ("（终态）" if s in CLOSED and "办结" not in STATE_LABELS[s] else "")
     for tr in TRANSITIONS.values():
+        if tr.retired:
+            continue
         for src in sorted(tr.sources):
             if tr.dest_if_others_open is not None:
                 m.add_transition(tr.trigger.value, src.value, tr.dest_if_others_open.value,
                                  conditions=[lambda *a, **k: True], label=TRIGGER_LABELS[tr.trigger] + OTHERS_OPEN)
             dest = tr.dest_from(src)
+            if tr.dest_if_not_handled is not None and dest is not None:
+                m.add_transition(tr.trigger.value, src.value, tr.dest_if_not_handled.value,
+                                 conditions=[lambda *a, **k: True], label=TRIGGER_LABELS[tr.trigger] + NOT_HANDLED)
             m.add_transition(tr.trigger.value, src.value, dest.value if dest is not None else None,
                              label=TRIGGER_LABELS[tr.trigger])
     token = _Token()
@@ -168,7 +190,7 @@ def run_dot(source: str, fmt: str) -> bytes:
     try:
         proc = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, timeout=60)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise DiagramError(f"运行 dot 失败：{exc}") from None
+        raise DiagramError(f"运行 dot 失败：{os_reason(exc)}") from None
     if proc.returncode != 0:
         raise DiagramError("dot 生成流程图失败：" + proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:200])
     return proc.stdout

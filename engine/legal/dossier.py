@@ -17,7 +17,7 @@ from ...letters.kinds import short_label
 from ...states.machine import STATE_LABELS, CaseState
 from ...states.outcomes import OUTCOMES
 from ..store.calendar_store import load_calendar
-from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, clock_label
+from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, CONSULTATION_KINDS, DELIVERY_METHODS, OPINIONS, clock_label
 from ..cases import clocks as clk
 from ..cases.steps import load_case
 from ..config import Config, load_config
@@ -25,9 +25,10 @@ from ..store.db import read_session
 from ...errors import InputError
 from ..cases.history import verify_chain
 from ..identity import now_shanghai, resolve_actor, today
-from ..masking import mask_id_number, mask_phone
+from ..masking import mask_event_phones, mask_id_number, mask_phone
 from ..store.tables import Applicant, Case, Consultation, Letter
-from ..cases.timeline import build
+from ..cases.summary import letter_status_label
+from ..cases.timeline import SYSTEM_ACTOR, build, event_note as _note, value_label
 from .audit import snapshot, verify_session
 
 
@@ -49,11 +50,14 @@ def history_session(s: Session, cfg: Config, case: Case) -> dict:
 
 def history(login: str | None, ref: str) -> dict:
     cfg = load_config()
-    resolve_actor(cfg, login)
+    actor = resolve_actor(cfg, login)
     with read_session() as s:
         case = load_case(s, ref)
         out = history_session(s, cfg, case)
     out.pop("_facts"), out.pop("_calendar")
+    if not actor.has("clerk", "admin"):  # 更正联系方式: phone numbers masked, as in the dossier
+        for e in out["entries"]:
+            e["data"] = mask_event_phones(e["data"])
     return out
 
 
@@ -102,14 +106,18 @@ def dossier(login: str | None, ref: str) -> dict:
             "submitted_on": case.submitted_on, "received_on": case.received_on, "description": case.description,
             "requested_form": case.requested_form, "clerk": case.clerk, "closed_on": case.closed_on,
             "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
+            "delivery_method_label": DELIVERY_METHODS.get(case.delivery_method) if case.delivery_method else None,
         },
-        "timeline": hist["entries"],
+        "timeline": hist["entries"] if private else [{**e, "data": mask_event_phones(e["data"])} for e in hist["entries"]],
         "clocks": [c.to_json() for c in clocks],
-        "consultations": [{"id": c.id, "kind": c.kind, "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
+        # no: the consultation's number in the case (`--consultation N`); id: the stored one
+        "consultations": [{"no": n, "id": c.id, "kind": c.kind, "kind_label": CONSULTATION_KINDS.get(c.kind, c.kind),
+                           "party": c.party, "sent_on": c.sent_on, "due_on": c.due_on,
                            "replied_on": c.replied_on, "lapsed_on": c.lapsed_on, "opinion": c.opinion,
-                           "reason": c.reason} for c in cons],
+                           "opinion_label": OPINIONS.get(c.opinion, c.opinion) if c.opinion else None,
+                           "reason": c.reason} for n, c in enumerate(cons, 1)],
         "letters": [{"id": l.id, "kind": l.kind, "kind_label": short_label(l.kind), "number": l.number, "issued_on": l.issued_on, "status": l.status,
-                     "file": Path(l.path).name if l.path else None, "sha256": l.sha256,
+                     "status_label": letter_status_label(l.status), "file": Path(l.path).name if l.path else None, "sha256": l.sha256,
                      "intact": None if not l.sha256 else l.id not in letter_problems,
                      "problem": letter_problems.get(l.id)} for l in letters],
         "challenges": challenges,
@@ -157,26 +165,11 @@ def change_text(entry: dict) -> str:
     return "；".join(parts)
 
 
-def _value_label(key: str, value) -> str:
-    from ...states.vocabulary import CHALLENGE_KINDS, CHALLENGE_RESULTS, CONSULTATION_KINDS, DELIVERY_METHODS, OPINIONS
-
-    if key == "outcome" and value in OUTCOMES:
-        return OUTCOMES[value].label
-    table = {"method": DELIVERY_METHODS, "opinion": OPINIONS, "result": CHALLENGE_RESULTS}.get(key, {})
-    if key == "kind":
-        table = {**CHALLENGE_KINDS, **CONSULTATION_KINDS}
-    return table.get(value, str(value))
-
-
 def event_note(entry: dict) -> str:
-    d = entry["data"] or {}
-    bits = [entry["reason"]] if entry["reason"] else []
-    for key, label in (("items", "补正事项"), ("party", "对象"), ("outcome", "结果"), ("method", "送达方式"),
-                       ("workdays", "工作日"), ("opinion", "意见"), ("until", "延迟至"), ("number", "文号"),
-                       ("withheld", "不予公开内容"), ("result", "结果"), ("body", "机关")):
-        if d.get(key) not in (None, ""):
-            bits.append(f"{label}：{_value_label(key, d[key])}")
-    return "；".join(str(b) for b in bits)
+    """What a history entry recorded, in Chinese (engine/cases/timeline.py event_note)."""
+    if "note" in entry:
+        return entry["note"]
+    return _note(entry["action"], entry["reason"], entry["data"])
 
 
 def dossier_csv(d: dict) -> str:
@@ -189,7 +182,8 @@ def dossier_csv(d: dict) -> str:
                 + (f"；办理结果：{c['outcome_label']}（{c['outcome_article']}）" if c["outcome_label"] else ""), "", "", ""])
     for e in d["timeline"]:
         note = "；".join(x for x in (event_note(e), f"记录时间 {e['recorded_at']}" if e["recorded_at"] else "") if x)
-        w.writerow(["办理记录", e["seq"], e["effective_on"] or "", e["label"], f"{e['actor_name']}（{e['actor']}）", note,
+        who = e["actor_name"] if e["actor"] == SYSTEM_ACTOR else f"{e['actor_name']}（{e['actor']}）"
+        w.writerow(["办理记录", e["seq"], e["effective_on"] or "", e["label"], who, note,
                     _fmt_dues(e["dues_before"]), _fmt_dues(e["dues_after"]), change_text(e)])
     for k in d["clocks"]:
         w.writerow(["期限", "", k["due"] or "", k["label"], "", " / ".join(k["explanation"]), "", "", ""])
@@ -211,4 +205,4 @@ def dossier_html(d: dict) -> str:
     from .pages import document
 
     return document("dossier.html", d=d, c=d["case"], css=BASE_CSS, note=event_note, change=change_text,
-                    method_label=lambda m: _value_label("method", m))
+                    method_label=lambda m: value_label("method", m))

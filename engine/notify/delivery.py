@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 
 from ...errors import DeliveryError
-from ...states.vocabulary import CLOCK_LABELS
+from ...states.vocabulary import CLOCK_LABELS, WARNING_CHANNELS
 from ..config import Config, load_config
 from ..identity import SHANGHAI
 from ..store.tables import WarningDelivery, WarningOutbox
@@ -61,15 +61,23 @@ def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
         if escalates(w.level, ch.escalate_from) else ()
     base = w.clock.split(":", 1)[0]
     label = CLOCK_LABELS.get(base, w.clock)
+    number = None
     if base == "consultation":
+        from sqlalchemy import func
+        from sqlmodel import select as sm_select
+
         from ..store.tables import Consultation
 
         con = s.get(Consultation, int(w.clock.split(":", 1)[1]))
         if con is not None:
             label = f"{label}：{con.party}"
+            # its number in the case (`--consultation N`): the clock key keeps the stored id
+            number = s.exec(sm_select(func.count()).select_from(Consultation).where(
+                Consultation.case_id == con.case_id, Consultation.id <= con.id)).one()
     return WarningView(case.number, mask_name(ap.name if ap else "", ap.kind if ap else "natural"), w.clock, label,
                        w.level, w.due_on, w.workdays_left, w.as_of, w.provisional,
-                       STATE_LABELS.get(CaseState(case.state), case.state), who(case.clerk), escalated)
+                       STATE_LABELS.get(CaseState(case.state), case.state), who(case.clerk), escalated,
+                       consultation_no=number)
 
 
 def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
@@ -114,7 +122,7 @@ def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
             for d in rows:
                 addr, err = address_for(d.channel, d.recipient, cfg, ch)
                 if not err and d.channel not in transports:
-                    err = f"没有 {d.channel} 发送渠道"
+                    err = f"没有“{WARNING_CHANNELS.get(d.channel, d.channel)}”发送渠道"
                 groups.setdefault((d.warning_id, d.channel, addr, err), []).append(d)
             for (wid, channel, addr, err), ds in groups.items():
                 _deliver(wid, channel, addr, err, ds, cfg, ch, cal, transports, down, now, now_utc, url, res)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from ...states.vocabulary import clock_short
+from ...states.vocabulary import DELIVERY_STATUSES, WARNING_CHANNELS, WARNING_STATUSES, choices_text, clock_short
 from ..config import Config, load_config
 from ..identity import SHANGHAI, now_shanghai
 from ..store.tables import WarningDelivery, WarningOutbox
@@ -291,8 +291,7 @@ def warning_status(statuses: list[str]) -> str:
     return "sent" if any(x == "sent" for x in live) else "undeliverable"
 
 
-STATUS_LABELS = {"pending": "待发送", "failed": "发送失败，等待重试", "sent": "已发送", "cancelled": "已取消",
-                 "undeliverable": "无法送达（未配置提醒渠道）", "no_address": "无可用渠道"}
+STATUS_LABELS = {**WARNING_STATUSES, "no_address": DELIVERY_STATUSES["no_address"]}
 
 
 def list_warnings(*, status: str | None = None, case: str | None = None, limit: int = 200,
@@ -302,8 +301,8 @@ def list_warnings(*, status: str | None = None, case: str | None = None, limit: 
     from ...errors import InputError
     from ..store.tables import Case
 
-    if status and status not in ("pending", "failed", "sent", "cancelled", "undeliverable"):
-        raise InputError(f"状态“{status}”不存在；可选：pending、failed、sent、cancelled、undeliverable")
+    if status and status not in WARNING_STATUSES:
+        raise InputError(f"发送状态“{status}”不存在；可选：{choices_text(WARNING_STATUSES)}")
     with read_session(url) as s:
         conn = s.connection()
         t = Case.__table__
@@ -329,7 +328,9 @@ def list_warnings(*, status: str | None = None, case: str | None = None, limit: 
             "level": r.level, "level_label": level_label(r.level), "due_on": r.due_on, "as_of": r.as_of,
             "workdays_left": r.workdays_left, "provisional": r.provisional, "created_at": r.created_at,
             "status": st, "status_label": STATUS_LABELS[st], "sent": st == "sent",
-            "recipients": [{"user": d.recipient, "channel": d.channel, "status": d.status, "attempts": d.attempts,
+            "recipients": [{"user": d.recipient, "channel": d.channel,
+                            "channel_label": WARNING_CHANNELS.get(d.channel, d.channel), "status": d.status,
+                            "status_label": DELIVERY_STATUSES.get(d.status, d.status), "attempts": d.attempts,
                             "next_attempt_at": from_utc(d.next_attempt_at), "sent_at": from_utc(d.sent_at),
                             "address": d.address, "last_error": d.last_error} for d in ds],
         })

@@ -103,8 +103,9 @@ def remaining_text(level: str, workdays_left: int) -> str:
     return f"还剩 {workdays_left} 个工作日"
 
 
-def next_steps(case_number: str, clock_key: str, level: str) -> list[tuple[str, str]]:
-    """(what, command) pairs a clerk runs next for this clock."""
+def next_steps(case_number: str, clock_key: str, level: str, consultation_no: int | None = None) -> list[tuple[str, str]]:
+    """(what, command) pairs a clerk runs next for this clock. consultation_no: the consultation's
+    number in the case, which `--consultation` takes (without it, the clock key's stored id)."""
     n = case_number
     base = clock_key.split(":", 1)[0]
     if base == "correction_notice":  # 条例第三十条: one correction notice within 7 WD, else accept
@@ -114,7 +115,7 @@ def next_steps(case_number: str, clock_key: str, level: str) -> list[tuple[str, 
         return [("已收到补正的", f"ogi case receive-correction {n}"),
                 ("期满未补正的，视为放弃申请", f"ogi case correction-lapsed {n}")]
     if base == "consultation":
-        cid = clock_key.split(":", 1)[1]
+        cid = consultation_no if consultation_no is not None else clock_key.split(":", 1)[1]
         return [("已收到答复的", f"ogi case consultation-reply {n} --consultation {cid} --opinion agree|object|none"),
                 ("期满未答复的", f"ogi case consultation-lapsed {n} --consultation {cid}")]
     if base == "payment":
@@ -148,6 +149,7 @@ class WarningView:
     state_label: str
     clerk: str                         # display name (login)
     escalated_to: tuple[str, ...] = ()  # display names of supervisors / legal office
+    consultation_no: int | None = None  # a consultation clock: its number in the case
 
 
 def _day(d: dt.date) -> str:
@@ -160,7 +162,7 @@ def compose(v: WarningView) -> Message:
     short = clock_short(v.clock)
     subject = f"【期限提醒】案件 {v.case_number} {short}{left}（{v.due_on.isoformat()}）"
     prov = "（暂定：所涉年度尚无国务院节假日安排数据）" if v.provisional else ""
-    steps = next_steps(v.case_number, v.clock, v.level)
+    steps = next_steps(v.case_number, v.clock, v.level, v.consultation_no)
     lines = [
         f"【期限提醒】{left}",
         f"案件编号：{v.case_number}",

@@ -111,7 +111,10 @@ def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> 
     log(f"{day} 扫描：候选案件 {sw['candidates']} 件，新提醒 {sw['created']} 条；发送：成功 {sent['sent']} 条，"
         f"失败 {sent['failed']} 条，取消 {sent['cancelled']} 条")
     for e in sent["errors"][:5]:
-        log(f"  发送失败（将于 {e['next_attempt_at']} 重试）：案件 {e['case']} {e['channel']}：{e['error']}")
+        from ...states.vocabulary import WARNING_CHANNELS
+
+        channel = WARNING_CHANNELS.get(e["channel"], e["channel"])
+        log(f"  发送失败（将于 {e['next_attempt_at']} 重试）：案件 {e['case']} {channel}：{e['error']}")
     for e in sw["errors"][:5]:
         log(f"  无法计算案件 {e['case']} 的期限：{e['error']}")
     return {"sweep": sw, "send": sent}

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Protocol
 
-from ...errors import DeliveryError
+from ...errors import DeliveryError, os_reason
 from .policy import Message, robot_payload
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ def _oserror_text(exc: BaseException) -> str:
         return "连接被拒绝，服务未启动或端口不对"
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "连接超时"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
+    if isinstance(exc, OSError) and (exc.errno or exc.strerror):
+        return os_reason(exc)
     return str(exc)[:200] or type(exc).__name__
 
 

@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..config import home_dir, load_config
 from .db import SQLITE_BUSY_TIMEOUT_MS, database_url, describe_url, sqlite_path
 from .files import sha256_file
-from ...errors import InputError, NotFound, StorageError
+from ...errors import InputError, NotFound, StorageError, os_reason
 from ..identity import now_shanghai, require_role, resolve_actor
 
 OGI_TABLES = {"cases", "history_event", "applicant", "letter", "counter", "alembic_version"}
@@ -84,7 +84,7 @@ def check_database_file(path: Path, name: Path | None = None) -> dict:
         with open(path, "rb") as fh:
             header = fh.read(16)
     except OSError as exc:
-        raise NotFound(f"无法读取文件 {shown}：{exc.strerror}") from None
+        raise NotFound(f"无法读取文件 {shown}：{os_reason(exc)}") from None
     if header != b"SQLite format 3\x00":
         raise InputError(f"文件 {shown} 不是 SQLite 数据库文件，不能用于恢复")
     con = sqlite3.connect(str(path), isolation_level=None)
@@ -194,7 +194,7 @@ def backup(login: str | None, out: str | None = None) -> dict:
     except sqlite3.Error as exc:
         raise StorageError(f"备份失败（{exc}），未生成备份文件，请稍后重试") from None
     except OSError as exc:
-        raise StorageError(f"无法写入备份文件 {dest}：{exc.strerror}；请检查目录权限或磁盘空间") from None
+        raise StorageError(f"无法写入备份文件 {dest}：{os_reason(exc)}；请检查目录权限或磁盘空间") from None
     finally:
         if tmp.exists():
             tmp.unlink()

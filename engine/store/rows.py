@@ -15,6 +15,7 @@ written out by hand here: tests/test_store_rows_match_tables.py checks them agai
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, fields
 from typing import Any, Sequence
 
@@ -203,12 +204,21 @@ class LetterRow:
 
 # --------------------------------------------------------------------------- reads
 
+# A case number as a clerk types it: the year, a hyphen and the sequence, zero-padded or not.
+_SHORT_NUMBER = re.compile(r"([0-9]{4})-([0-9]{1,18})")
+
+
 def case_ref(ref: str | int) -> tuple[str, Any] | None:
     """("id", n) for ASCII digits in the integer column's range, ("number", s) for a printable
-    case number, None for anything that cannot name a case ("１", 30 digits, control characters)."""
+    case number, None for anything that cannot name a case ("１", 30 digits, control characters).
+    "2026-8" and "2026-00008" name case 2026-0008 (numbers are YYYY-NNNN, steps.register); the
+    one parser of `ogi case show`'s fast start (cli_fast.py) and of every other command."""
     s = str(ref).strip()
     if s.isascii() and s.isdigit() and len(s) <= 18:
         return "id", int(s)
+    m = _SHORT_NUMBER.fullmatch(s)
+    if m:
+        return "number", f"{m[1]}-{int(m[2]):04d}"
     if s.isprintable() and len(s) <= 100:
         return "number", s
     return None
@@ -306,6 +316,19 @@ def insert_applicant(db: Db, *, name: str, kind: str, id_number: str, phone: str
     return db.insert("INSERT INTO applicant (name, name_key, kind, id_number, phone, email, address, "
                      "electronic_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      (name, normalise(name), kind, id_number, phone, email, address, electronic_consent))
+
+
+def update_applicant_contact(db: Db, applicant_id: int, contact: dict[str, str]) -> None:
+    """The cached contact columns (address, phone, email) after a 更正联系方式 step."""
+    cols = [k for k in ("address", "phone", "email") if k in contact]
+    if cols:
+        db.run(f"UPDATE applicant SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+               [*(contact[c] for c in cols), applicant_id])
+
+
+def set_applicant_consent(db: Db, applicant_id: int, consent: bool) -> None:
+    """The cached consent to electronic delivery after a consent step (国办公开办函〔2016〕235号)."""
+    db.run("UPDATE applicant SET electronic_consent = ? WHERE id = ?", (bool(consent), applicant_id))
 
 
 def insert_case(db: Db, case: CaseRow) -> int:
