@@ -137,7 +137,7 @@ def case_full_lines(r: dict, width: int | None = None) -> list[str]:
     add(f"案件 {r['number']}（ID {r['id']}）　{r['state_label']}"
         + (f"　办理结果：{r['outcome_label']}" if r.get("outcome_label") else ""))
     add(f"申请人：{a['name']}（{a['type_label']}）　证件：{a['id_number'] or '未填写'}　电话：{a['phone'] or '未填写'}")
-    add(f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r['clerk']}")
+    add(f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r.get('clerk_name') or r['clerk']}")
     add(f"所需信息：{r['description']}")
     lines += deadline_lines(r, width)
     if r.get("consultations"):

@@ -29,7 +29,8 @@ def show_on(db: rows.Db, cfg, actor: Actor, ref: str, *, with_history: bool = Tr
     out = case_summary(db, case, cal, actor, cfg=cfg, events=events)
     if with_history:
         numbers: dict[int, int] = {}  # consultation id -> its number in the case, filled in order
-        out["history"] = [history_row(e, numbers) for e in events]
+        names = user_names(cfg)
+        out["history"] = [history_row(e, numbers, names) for e in events]
         if not actor.has("clerk", "admin"):  # as the applicant's phone above (更正联系方式)
             for h in out["history"]:
                 h["data"] = mask_event_phones(h["data"])
@@ -44,7 +45,12 @@ def letter_status_label(status: str) -> str:
     return LETTER_STATUS_LABELS.get(status, status)
 
 
-def history_row(e, numbers: dict[int, int] | None = None) -> dict:
+def user_names(cfg=None) -> dict[str, str]:
+    """login -> the name a clerk reads (李明), from the config."""
+    return {login: u.name for login, u in (cfg or load_config()).users.items() if u.name}
+
+
+def history_row(e, numbers: dict[int, int] | None = None, names: dict[str, str] | None = None) -> dict:
     """numbers: the case's consultation numbers so far (clocks.consultation_numbers), extended by a
     consult event: every event naming a consultation shows its number in the case."""
     data = decode(e.data)
@@ -52,7 +58,7 @@ def history_row(e, numbers: dict[int, int] | None = None) -> dict:
         if e.action == "consult" and isinstance(data, dict) and data.get("consultation_id") is not None:
             numbers.setdefault(data["consultation_id"], len(numbers) + 1)
         data = clk.with_consultation_no(data, numbers)
-    return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "actor_label": actor_label(e.actor),
+    return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "actor_label": actor_label(e.actor, names),
             "action": e.action, "label": action_label(e.action),
             "effective_on": e.effective_on, "reason": e.reason, "data": data, "hash": e.hash,
             "data_labels": data_labels(e.action, data), "note": event_note(e.action, e.reason, data)}
@@ -101,6 +107,7 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
         "channel": case.channel, "channel_label": CHANNELS.get(case.channel, case.channel),
         "submitted_on": case.submitted_on, "received_on": case.received_on,
         "description": case.description, "requested_form": case.requested_form, "clerk": case.clerk,
+        "clerk_name": user_names(cfg).get(case.clerk, case.clerk),
         "deadlines": deadlines, "provisional": provisional,
         "clock_paused": case.clock_paused, "next_due": case.next_due, "next_clock": case.next_clock,
         # Each clock with where it stands today (已逾期 N 个工作日、今日到期、还剩 N 个工作日 ...).
