@@ -521,7 +521,7 @@ def print_case_list(r: dict) -> None:
         Col("编号", [x["number"] for x in cases], 0),
         Col("申请人", [x["applicant"] for x in cases], 6, wrap=True, floor=8, ease=12),
         Col("状态", [x["state_label"] for x in cases], 3, wrap=True, floor=6, ease=12),
-        Col("经办人", [x["clerk"] for x in cases], 7, wrap=True, floor=6, ease=8),
+        Col("经办人", [x.get("clerk_name") or x["clerk"] for x in cases], 7, wrap=True, floor=6, ease=8),
         Col("最近期限", [clock_name(x) for x in cases], 4, wrap=True, floor=4, ease=10),
         Col("到期日", [_d(x["next_due"]) + (" （暂定）" if x["provisional"] and x["next_due"] else "") for x in cases],
             1, wrap=True, floor=10, ease=10),

@@ -12,6 +12,7 @@ from ..store.calendar_store import load_calendar
 from ..store.db import read_session
 from ..store.tables import Applicant, Case
 from .standing import clock_standing
+from .summary import user_names
 
 
 def list_cases(*, state: str | None, clerk: str | None, due_within: int | None, overdue: bool,
@@ -43,6 +44,7 @@ def list_cases(*, state: str | None, clerk: str | None, due_within: int | None, 
         else:
             q = q.order_by(Case.next_due.is_(None), Case.next_due, Case.id).limit(limit)
         found = []
+        names = user_names()
         for case, ap in s.exec(q).all():
             left = cal.count(day, case.next_due, allow_provisional=True) if case.next_due else None
             # The nearest due date in words on `day`: 已逾期 N 个工作日 / 今日到期 / 还剩 N 个工作日.
@@ -50,7 +52,7 @@ def list_cases(*, state: str | None, clerk: str | None, due_within: int | None, 
                                 closed=case.closed)
             found.append({"id": case.id, "number": case.number, "applicant": ap.name, "state": case.state,
                          "state_label": STATE_LABELS[CaseState(case.state)], "clerk": case.clerk,
-                         "received_on": case.received_on, "answer_due": case.answer_due,
+                         "clerk_name": names.get(case.clerk, case.clerk), "received_on": case.received_on, "answer_due": case.answer_due,
                          "next_due": case.next_due, "next_clock": case.next_clock,
                          "next_clock_label": clock_label(case.next_clock) if case.next_clock else None,
                          "workdays_left": left, "standing": st.to_json(),
