@@ -18,6 +18,7 @@ import sys
 import unicodedata
 
 from ..states.outcomes import OUTCOMES
+from .cells import NO_BREAK_AFTER, NO_BREAK_BEFORE, char_width, text_width
 from ..states.vocabulary import CLOCK_CHART, DELIVERY_METHODS, OPINIONS
 
 # The legends, printed wherever their symbols are.
@@ -251,21 +252,6 @@ def _terminal_width() -> int:
     return 80
 
 
-def _char_width(ch: str) -> int:
-    if ch < "\u1100":  # nothing below Hangul Jamo is wide; combining marks take no column
-        return 0 if ch >= "\u0300" and unicodedata.combining(ch) else 1
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def text_width(text: str) -> int:
-    """Display columns of `text` in a terminal: CJK (East Asian wide and full-width) take two."""
-    if text.isascii():
-        return len(text)
-    return sum(_char_width(ch) for ch in text)
-
-
 def _clean(text: str) -> str:
     """No escape codes, line breaks or direction overrides from stored text reach the terminal."""
     if text.replace("\u3000", "").isprintable():  # the common case; U+3000 (Zs) is not "printable"
@@ -273,10 +259,6 @@ def _clean(text: str) -> str:
     return "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
 
 
-# Chinese line breaking (GB/T 15834 punctuation): no line starts with closing punctuation, none
-# ends with an opening one.
-_NO_BREAK_BEFORE = frozenset("，。、；：？！）」』】》〉〕’”…,.;:?!)]}%")
-_NO_BREAK_AFTER = frozenset("（「『【《〈〔‘“([{")
 _SPACES = (" ", "\u3000")
 
 
@@ -328,9 +310,9 @@ def wrap_line(text: str, width: int, indent: str = "") -> list[str]:
             flush()
             continue
         carry: list[str] = []
-        if tok in _NO_BREAK_BEFORE and len(cur) > 1 and cur[-1] not in _SPACES:
+        if tok in NO_BREAK_BEFORE and len(cur) > 1 and cur[-1] not in _SPACES:
             carry.append(cur.pop())  # the character before a closing mark goes down with it
-        while len(cur) > 1 and cur[-1] in _NO_BREAK_AFTER:
+        while len(cur) > 1 and cur[-1] in NO_BREAK_AFTER:
             carry.insert(0, cur.pop())
         if cur:
             flush()
@@ -341,7 +323,7 @@ def wrap_line(text: str, width: int, indent: str = "") -> list[str]:
                 cur_w += tw
                 continue
             for ch in t:  # wider than a whole line: folded, the only way to show it all
-                cw = _char_width(ch)
+                cw = char_width(ch)
                 if cur and cur_w + cw > room:
                     flush()
                 cur.append(ch)

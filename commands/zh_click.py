@@ -29,8 +29,10 @@ help texts, codes, option names and paths pass through untouched.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from .cells import NO_BREAK_AFTER, NO_BREAK_BEFORE, is_wide
+from .cells import text_width as width  # columns on a terminal, counted as the case output counts them
 
 # English as click/Typer write it (source: typer/_click/*.py, typer/core.py, typer/_coercion.py,
 # typer/_param_types.py, typer/_adapters.py and pydantic's messages) -> Chinese.
@@ -262,20 +264,6 @@ def help_text(text: str) -> str:
 
 # --- layout by display width -------------------------------------------------------------------
 
-_NO_LINE_START = set("，。、；：！？）》」』】〕〉”’…%,.;:!?)]}")
-_NO_LINE_END = set("（《「『【〔〈“‘([{")
-
-
-def width(text: str) -> int:
-    """Columns on a terminal: East Asian wide and full-width characters take two."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-               for c in text)
-
-
-def _wide(c: str) -> bool:
-    return unicodedata.east_asian_width(c) in "WF"
-
-
 def _atoms(text: str) -> list[tuple[str, str]]:
     """(separator before, unbreakable piece): breaks at spaces and between Chinese characters,
     never before a closing or after an opening punctuation mark, never inside 〔默认：20〕."""
@@ -293,7 +281,7 @@ def _atoms(text: str) -> list[tuple[str, str]]:
                 cur = ""
             sep, prev = " ", " "
             continue
-        if cur and (_wide(prev) or _wide(c)) and c not in _NO_LINE_START and prev not in _NO_LINE_END:
+        if cur and (is_wide(prev) or is_wide(c)) and c not in NO_BREAK_BEFORE and prev not in NO_BREAK_AFTER:
             out.append((sep, cur))
             cur, sep = "", ""
         cur += c
@@ -340,7 +328,7 @@ def _paragraphs(text: str) -> list[tuple[bool, str]]:
         else:
             joined = ""
             for ln in (ln.strip() for ln in lines):
-                if joined and ln and not (_wide(joined[-1]) and _wide(ln[0])):
+                if joined and ln and not (is_wide(joined[-1]) and is_wide(ln[0])):
                     joined += " "
                 joined += ln
             out.append((False, joined))
