@@ -2,8 +2,8 @@
 
 "已逾期 45 个工作日", "今日到期", "还剩 3 个工作日", "暂停计算", "已结束", "已办结": counted in
 working days on the agency's calendar, the day the period ends being its last day (含当日). The
-callers pass the day (engine/identity.py today(), or a step's date). The same words as the
-deadline warnings (engine/notify/policy.py remaining_text).
+callers pass the day (engine/identity.py today(), or a step's date). The deadline warnings
+(engine/notify/policy.py remaining_text) say it with the same functions.
 """
 from __future__ import annotations
 
@@ -24,6 +24,18 @@ class Standing:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "workdays": self.workdays, "text": self.text}
+
+
+# The words for a due date, shared with the deadline warnings (engine/notify/policy.py).
+DUE_TODAY_TEXT = "今日到期"
+
+
+def overdue_text(workdays_late: int | None) -> str:
+    return f"已逾期 {workdays_late} 个工作日" if workdays_late else "已逾期"
+
+
+def left_text(workdays_left: int) -> str:
+    return f"还剩 {workdays_left} 个工作日"
 
 
 def _day(value) -> dt.date | None:
@@ -50,14 +62,14 @@ def due_standing(due, day: dt.date, cal: WorkCalendar) -> Standing:
         return Standing(ENDED, None, "")
     if day > due:
         n = workdays_late(due, day, cal)
-        return Standing(OVERDUE, n, f"已逾期 {n} 个工作日" if n else "已逾期")
+        return Standing(OVERDUE, n, overdue_text(n))
     if day == due:
-        return Standing(DUE_TODAY, 0, "今日到期")
+        return Standing(DUE_TODAY, 0, DUE_TODAY_TEXT)
     try:
         n = cal.count(day, due, allow_provisional=True)
     except Exception:  # noqa: BLE001
         return Standing(LEFT, None, "未到期")
-    return Standing(LEFT, n, f"还剩 {n} 个工作日" if n > 0 else "未到期")
+    return Standing(LEFT, n, left_text(n) if n > 0 else "未到期")
 
 
 def clock_standing(due, day: dt.date, cal: WorkCalendar, *, running: bool, paused: bool,
@@ -88,5 +100,4 @@ def overdue_warning(answer, day: dt.date, cal: WorkCalendar) -> str | None:
     if answer is None or answer.due is None or not (answer.running or answer.paused) or day <= answer.due:
         return None
     n = workdays_late(answer.due, day, cal)
-    late = f"，本案已逾期 {n} 个工作日" if n else "，本案已逾期"
-    return f"注意：答复期限已于 {answer.due} 届满{late}"
+    return f"注意：答复期限已于 {answer.due} 届满，本案{overdue_text(n)}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from ...states.vocabulary import clock_short
+from ..cases.standing import DUE_TODAY_TEXT, left_text, overdue_text
 
 if TYPE_CHECKING:
     from .settings import ChannelSettings
@@ -96,11 +97,12 @@ def level_label(level: str) -> str:
 
 
 def remaining_text(level: str, workdays_left: int) -> str:
+    """The warning's words for where the due date stands (as `ogi case show` says it)."""
     if level == LEVEL_OVERDUE:
-        return f"已逾期 {-workdays_left} 个工作日" if workdays_left < 0 else "已逾期"
+        return overdue_text(max(-workdays_left, 0))
     if level == LEVEL_DUE_TODAY:
-        return "今日到期"
-    return f"还剩 {workdays_left} 个工作日"
+        return DUE_TODAY_TEXT
+    return left_text(workdays_left)
 
 
 def next_steps(case_number: str, clock_key: str, level: str, consultation_no: int | None = None) -> list[tuple[str, str]]:
