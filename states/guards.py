@@ -160,11 +160,6 @@ def _fee_lapse(r: StepRequest, f, dues, consent) -> list[str]:
     return [f"缴费期限到 {due} 才届满，届满前不能认定逾期未缴费"] if due and r.effective_on <= due else []
 
 
-def _third_party_objected(f) -> bool:
-    """A third party consulted in writing did not agree (条例第三十二条): as rows.third_party_objected."""
-    return any(c.kind == "third_party" and c.opinion == "object" for c in f.consultations.values())
-
-
 # Options of `ogi case propose` that belong to one kind of answer only.
 _THIRD_PARTY_OPTIONS = (("third_party_content", "--disclose-to-third-party"), ("public_interest", "--public-interest"))
 
@@ -211,7 +206,7 @@ def _third_party_notice_fields(p: dict, f, key: str) -> list[str]:
     """条例第三十二条: disclosing over a third party's objection, the agency tells it in writing what
     it discloses and why; the proposal records both (the same condition as the notice itself)."""
     given = [opt for name, opt in _THIRD_PARTY_OPTIONS if _text(p, name)]
-    if third_party_notice_due(key, _third_party_objected(f)):
+    if third_party_notice_due(key, bool(f.third_party_objectors)):
         missing = [opt for name, opt in _THIRD_PARTY_OPTIONS if not _text(p, name)]
         if missing:
             return ["第三方不同意公开而本机关决定公开的，须将决定公开的政府信息内容和理由书面告知第三方"

@@ -67,6 +67,11 @@ class CaseFacts:
     def open_consultations(self) -> list[ConsultationFact]:
         return [c for c in self.consultations.values() if c.closed_on is None]
 
+    @property
+    def third_party_objectors(self) -> list[ConsultationFact]:
+        """Third parties consulted in writing that did not agree (条例第三十二条), in order."""
+        return [c for c in self.consultations.values() if c.kind == "third_party" and c.opinion == "object"]
+
     def consultation_by_no(self, no: int) -> ConsultationFact | None:
         return next((c for c in self.consultations.values() if c.no == no), None)
 

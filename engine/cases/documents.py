@@ -123,7 +123,7 @@ def _fields_of_kind(session, cfg: Config, cal, case: Case, ap: Applicant, kind: 
         # 条例第三十二条: what is disclosed and why, as the clerk recorded them for the third party
         # (propose --disclose-to-third-party / --public-interest); never the application's words or
         # the reply's reasons (those are written to the applicant).
-        objector = next((c for c in facts.consultations.values() if c.kind == "third_party" and c.opinion == "object"), None)
+        objector = next(iter(facts.third_party_objectors), None)
         d = propose.data if propose else {}
         kw.update(consult_party=objector.party if objector else None,
                   consult_information=d.get("third_party_content") or None,
