@@ -17,9 +17,8 @@ import os
 import sys
 import unicodedata
 
-from ..states.outcomes import OUTCOMES
 from .cells import NO_BREAK_AFTER, NO_BREAK_BEFORE, char_width, text_width
-from ..states.vocabulary import CLOCK_CHART, DELIVERY_METHODS, OPINIONS
+from ..states.vocabulary import CLOCK_CHART, OPINIONS
 
 # The legends, printed wherever their symbols are.
 DEADLINE_LEGEND = "期限（⏰ 正在计算的期限；所列日期为期限的最后一日）："
@@ -199,27 +198,10 @@ def deadline_lines(r: dict, width: int | None = None) -> list[str]:
     return out
 
 
-_NOTE_KEYS = (("items", "补正事项"), ("party", "征求对象"), ("outcome", "办理结果"), ("method", "送达方式"),
-              ("workdays", "延长工作日"), ("opinion", "意见"), ("until", "延迟至"))
-
-
-def _note_value(key: str, value) -> str:
-    """A stored code in Chinese (办理结果、送达方式、意见); anything else as it is."""
-    if key == "outcome" and value in OUTCOMES:
-        return OUTCOMES[value].label
-    if key == "method":
-        return DELIVERY_METHODS.get(value, str(value))
-    if key == "opinion":
-        return OPINIONS.get(value, str(value))
-    return str(value)
-
-
 def history_note(h: dict, limit: int = 60) -> str:
-    """The 说明 of a history row: the reason, then what the step recorded, in Chinese."""
-    data = h.get("data") or {}
-    bits = [h["reason"]] if h.get("reason") else []
-    bits += [f"{label}：{_note_value(key, data[key])}" for key, label in _NOTE_KEYS if data.get(key) not in (None, "")]
-    note = "；".join(str(b) for b in bits)
+    """The 说明 of a history row: the engine's note (the reason, then what the step recorded, in
+    Chinese: engine/cases/timeline.py event_note), cut to `limit` characters."""
+    note = h.get("note") or ""
     return note if len(note) <= limit else note[: limit - 1] + "…"
 
 
