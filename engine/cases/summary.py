@@ -120,7 +120,7 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
                            "reason": c.reason} for c in cons],
         "letters": [{"id": l.id, "kind": l.kind, "kind_label": short_label(l.kind), "number": l.number,
                      "issued_on": l.issued_on, "status": l.status,
-                     "status_label": LETTER_STATUS_LABELS.get(l.status, l.status),
+                     "status_label": letter_status_label(l.status),
                      "path": l.path, "sha256": l.sha256} for l in letters],
         "next_steps": [{"action": t.value, "label": TRIGGER_LABELS[t]} for t in allowed_triggers(state, served=served)],
         "closed_on": case.closed_on, "delivered_on": case.delivered_on, "delivery_method": case.delivery_method,
