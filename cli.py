@@ -1,6 +1,8 @@
 """The `ogi` command: parse -> one engine call -> print (rich, or JSON with --json).
 
-The console entry point `run()` first offers argv to cli_fast (`ogi case show REF [--json]
+The console entry point `run()` first offers argv to the instance's service (client.py, which
+imports only the standard library; service.py runs this same main() in a warm process); without
+a service it offers argv to cli_fast (`ogi case show REF [--json]
 [--as LOGIN]` on SQLite, without Typer, rich or SQLAlchemy); everything else, and anything the
 fast path does not take, goes through `main()` and Typer. Typer is imported only there.
 
@@ -64,7 +66,7 @@ def _optional_groups(app) -> None:
     """The other command groups; each module registers its own commands."""
     import importlib
 
-    for name in ("letter", "warnings", "scheduler", "audit", "report", "check", "states", "backup", "demo",
+    for name in ("letter", "warnings", "scheduler", "serve", "audit", "report", "check", "states", "backup", "demo",
                  "completion"):
         importlib.import_module(f"{__package__}.commands.{name}").register(app)
 
@@ -215,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:  # pragma: no cover - console entry point
-    code = None
+    from .client import try_service
+
+    code = try_service(sys.argv[1:])  # None: no service for this instance, or a local command
+    if code is not None:
+        sys.stdout.flush()
+        os._exit(code)
     if not os.environ.get("OGI_NO_FAST"):  # OGI_NO_FAST=1: always the Typer path (tests, benchmarks)
         from .cli_fast import try_fast
 

@@ -79,7 +79,7 @@ def main() -> None:
     ogi = str(VENV_BIN / "ogi")
     python = str(VENV_BIN / "python")
     try:
-        for cmd in (["init"],
+        for cmd in (["init", "--training"],
                     ["case", "register", "--applicant", "张三", "--applicant-type", "natural", "--channel",
                      "in_person", "--received", "2026-09-24", "--description", "某道路改造工程立项批复"],
                     ["case", "accept", "1", "--date", "2026-09-25"],

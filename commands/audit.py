@@ -70,19 +70,13 @@ def history_cmd(case: CaseArg, as_: AsOpt = None, json_: JsonOpt = False) -> Non
     if json_:
         print_json(r)
         return
-    from rich.table import Table
+    from .render import history_lines, print_plain
 
     c = console()
     c.print(f"[bold]案件 {r['number']}[/]（ID {r['id']}）　{r['state_label']}　"
             + ("[green]哈希链完好[/]" if r["chain_ok"] else f"[red]哈希链断裂：{r['broken']['problem']}[/]"))
-    t = Table(title=f"办理时间线（{r['number']}）", show_lines=True)
-    for col in ("#", "办理日期", "步骤", "办理人", "说明", "期限变化（办理前 → 办理后）", "记录时间"):
-        t.add_column(col, overflow="fold")
-    for e in r["entries"]:
-        note = api.history_note(e) + (f"\n⚠ {e['problem']}" if e["problem"] else "")
-        t.add_row(str(e["seq"]), str(e["effective_on"] or "—"), e["label"], f"{e['actor_name']}", note,
-                  api.history_change_text(e) or "—", e["recorded_at"][:16].replace("T", " "))
-    c.print(t)
+    print_plain(history_lines(r, [api.history_note(e) for e in r["entries"]],
+                              [api.history_change_text(e) for e in r["entries"]]))
 
 
 def review_cmd(

@@ -54,7 +54,7 @@ def demo_cmd(home: Annotated[Path, typer.Option("--home", help="演示实例目�
     c = console()
     try:
         c.rule("[bold]ogi 演示：政府信息公开申请办理全过程[/]")
-        _run(main, ["init"])
+        _run(main, ["init", "--training"])
         for i, (label, argv, user, day) in enumerate(STEPS, 1):
             os.environ["OGI_USER"], os.environ["OGI_TODAY"] = user, day
             c.rule(f"第 {i} 步　{label}　（{user}，{day}）")

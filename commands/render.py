@@ -8,8 +8,9 @@ every due date says in words where it stands today (已逾期 N 个工作日、�
 computed by the engine: engine/cases/standing.py).
 
 `ogi case show` (print_case_full) is plain text with its own tables (CJK-aware widths), so the
-fast start (cli_fast.py) prints it without importing rich; the other commands use rich, which
-colours only on a terminal, and not at all under NO_COLOR.
+fast start (cli_fast.py) prints it without importing rich; so is the table of `ogi case history`
+(history_lines: its wrapping never breaks a date). The other commands use rich, which colours
+only on a terminal, and not at all under NO_COLOR.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import sys
 import unicodedata
 
 from .cells import NO_BREAK_AFTER, NO_BREAK_BEFORE, char_width, text_width
-from ..states.vocabulary import CLOCK_CHART, OPINIONS
+from ..states.vocabulary import CLOCK_CHART, OPINIONS, auth_legend, auth_notes, auth_short
 
 # The legends, printed wherever their symbols are.
 DEADLINE_LEGEND = "期限（⏰ 正在计算的期限；所列日期为期限的最后一日）："
@@ -155,6 +156,8 @@ def case_full_lines(r: dict, width: int | None = None) -> list[str]:
     if r.get("history"):
         lines += clock_chart_block(r, width)
         lines += timeline_lines(r, width)
+        for note in history_auth_notes(r["history"]):
+            add(note)
     if r.get("next_steps"):
         lines += next_steps_lines(r, width)
     return lines
@@ -209,6 +212,50 @@ def timeline_lines(r: dict, width: int | None = None) -> list[str]:
              h["recorded_at"][:16].replace("T", " "), history_note(h)) for h in r["history"]]
     return table_lines(f"办理时间线（{r['number']}）", ("#", "办理日期", "步骤", "办理人", "记录时间", "说明"), rows,
                        width or _terminal_width(), keep=(0, 1, 4))
+
+
+def history_auth_notes(history: list[dict]) -> list[str]:
+    """The notes under a history naming the entries whose actor was declared (--as, OGI_USER),
+    not proven by the operating system, and the old ones that do not say."""
+    return auth_notes((h["seq"], h.get("actor_auth") or "") for h in history)
+
+
+def _actor_cell(e: dict) -> tuple[str, ...]:
+    """李明（li） over how it was proven, in short (声明身份: the legend below the table says what
+    it means); 系统 alone for the engine's own work."""
+    name, login = e.get("actor_name") or e["actor"], e["actor"]
+    who = name if login in ("system", name) else f"{name}（{login}）"
+    how = auth_short(e.get("actor_auth"))
+    return (who,) if how == who else (who, how)
+
+
+def history_lines(r: dict, notes: list[str], changes: list[str], width: int | None = None) -> list[str]:
+    """`ogi case history`: every entry with who acted and how the OS proved it, what it recorded
+    (`notes`, the engine's) and how its due dates changed (`changes`), then what the short names
+    of the authentications mean. Dates, times and case numbers are never broken: on a narrow
+    terminal the 记录时间 column goes first, then the 期限变化 one, and a line says so."""
+    width = width or _terminal_width()
+    headers = ("#", "办理日期", "步骤", "办理人", "说明", ("期限变化", "（前 → 后）"), "记录时间")
+    floors = {3: 10, 4: 12, 5: 10, 6: 10}
+    rows = []
+    for e, note, change in zip(r["entries"], notes, changes):
+        rows.append((str(e["seq"]), _d(e["effective_on"]) or "—", e["label"] or e["action"], _actor_cell(e),
+                     (note, f"⚠ {e['problem']}") if e.get("problem") else note, change or "—",
+                     e["recorded_at"][:16].replace("T", " ")))
+    for shown in ((0, 1, 2, 3, 4, 5, 6), (0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4)):
+        lines = table_lines(f"办理时间线（{r['number']}）", tuple(headers[i] for i in shown),
+                            [tuple(row[i] for i in shown) for row in rows], width, keep=(0, 1),
+                            floors={n: floors[i] for n, i in enumerate(shown) if i in floors}, rules=True)
+        if max(text_width(line) for line in lines) <= width:
+            break
+    left_out = [headers[i] if isinstance(headers[i], str) else headers[i][0] for i in range(len(headers))
+                if i not in shown]
+    legend = auth_legend(e.get("actor_auth") or "" for e in r["entries"])
+    return lines + (wrap_line(legend, width, "  ") if legend else []) + _left_out_line(left_out, width)
+
+
+def print_plain(lines: list[str]) -> None:
+    sys.stdout.write("".join(_clean(line) + "\n" for line in lines))
 
 
 def print_timeline(r: dict) -> None:
@@ -323,20 +370,37 @@ def wrap_with_tail(text: str, tail: str, width: int, indent: str = "") -> list[s
     return [*lines, *wrap_line(indent + tail, width, indent)]
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """A table cell's text in lines of at most `width` columns (wrap_line's breaks)."""
+def _wrap(text: str | tuple[str, ...], width: int) -> list[str]:
+    """A table cell's text in lines of at most `width` columns (wrap_line's breaks); a cell given
+    as a tuple is several lines, each wrapped on its own."""
+    if isinstance(text, tuple):
+        return [line for part in text for line in wrap_line(part, width)]
     return wrap_line(text, width)
 
 
-def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]], width: int = 80,
-                keep: tuple[int, ...] = ()) -> list[str]:
+def _cell_clean(cell: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    return tuple(_clean(part) for part in cell) if isinstance(cell, tuple) else _clean(cell)
+
+
+def _cell_width(cell: str | tuple[str, ...]) -> int:
+    return max((text_width(part) for part in cell), default=0) if isinstance(cell, tuple) else text_width(cell)
+
+
+def table_lines(title: str, headers: tuple, rows: list[tuple], width: int = 80,
+                keep: tuple[int, ...] = (), *, floors: dict[int, int] | None = None,
+                rules: bool = False) -> list[str]:
     """A table drawn like rich's default (heavy head), its title centred above it. Columns as
     wide as their longest cell; when the table is wider than `width`, the widest columns are
     narrowed and their cells wrapped (never cut). Columns in `keep` (a 文号, a date) are never
-    wrapped."""
-    rows = [tuple(_clean(c) for c in row) for row in rows]
-    widths = [max([text_width(h)] + [text_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
-    floor = [widths[i] if i in keep else max(text_width(h), 4) for i, h in enumerate(headers)]
+    wrapped; `floors` gives others a narrowest width (a column of dates: 10) where the terminal
+    has room for all of them (else they wrap down to their header's width). A cell may be a
+    tuple of lines (a header too). `rules`: a line between the rows (rich's show_lines)."""
+    rows = [tuple(_cell_clean(c) for c in row) for row in rows]
+    widths = [max([_cell_width(h)] + [_cell_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    floor = [widths[i] if i in keep else min(widths[i], max(_cell_width(h), 4)) for i, h in enumerate(headers)]
+    wished = [max(f, min(widths[i], (floors or {}).get(i, 0))) for i, f in enumerate(floor)]
+    if sum(wished) + 3 * len(widths) + 1 <= width:
+        floor = wished
     excess = sum(widths) + 3 * len(widths) + 1 - width
     while excess > 0:
         i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
@@ -362,7 +426,9 @@ def table_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]
     total = sum(widths) + 3 * len(widths) + 1
     pad = max((total - text_width(title)) // 2, 0)
     lines = [" " * pad + title, rule("┏", "━", "┳", "┓"), *cells(headers, "┃"), rule("┡", "━", "╇", "┩")]
-    for row in rows:
+    for n, row in enumerate(rows):
+        if rules and n:
+            lines.append(rule("├", "─", "┼", "┤"))
         lines += cells(row, "│")
     lines.append(rule("└", "─", "┴", "┘"))
     return lines

@@ -32,6 +32,7 @@ DOORS = {
     # the instance (configuration, schema, backups) and its calendar (engine/store)
     "init_instance": "instance:init_instance",
     "list_users": "instance:list_users",
+    "deployment_check": "deployment:check",
     "home_dir": "config:home_dir",
     "load_config": "config:load_config",
     "today": "identity:today",
@@ -142,11 +143,16 @@ def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | 
 
 
 def after_commit(case_id: int) -> list[dict]:
-    """Side effects follow the commit: render the letters the step made due (retried later if it fails)."""
-    from .cases.documents import render_pending
+    """Side effects follow the commit: render the letters the step made due (retried later if it
+    fails). In the service they are rendered once the clerk has the answer (engine/deferred.py);
+    the step then reports the files the letters are being written to."""
+    from . import deferred
+    from .cases.documents import planned_letters, render_pending
     from .store.db import describe_storage_error
 
     try:
+        if deferred.later(lambda: render_pending(case_id)):
+            return planned_letters(case_id)
         return render_pending(case_id)
     except Exception as exc:  # noqa: BLE001 - the step is committed: never report it as failed
         msg = describe_storage_error(exc) or f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"

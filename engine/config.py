@@ -12,6 +12,9 @@ from ..states.vocabulary import ROLES
 
 
 
+BUILT_IN = "(内置默认配置)"  # the source of the configuration used where no file exists yet
+
+
 def home_dir() -> Path:
     """OGI_HOME, else $XDG_DATA_HOME/ogi, else ~/.local/share/ogi."""
     env = os.environ.get
@@ -70,6 +73,13 @@ legal_office = ["zhao"]
 # interval_minutes = 30                                                   # 守护进程扫描间隔（分钟）
 # [warnings.smtp] 的 host、port、sender、starttls、username、password_env 等放在本文件末尾
 
+[identity]
+# 办理人由操作系统确认：经 ogi 服务（ogi serve）办理时为连接服务的操作系统账户，
+# 本机直接运行时为当前登录账户；账户与下列用户的对应见各用户的 os_account（缺省为用户名本身）。
+# 仅演示、培训和测试实例可设为 true：允许用 --as 或环境变量 OGI_USER 声明办理人，
+# 每条办理记录都注明“声明身份（未经认证）”。经服务办理时始终不接受声明身份。
+allow_declared = false
+
 [users.admin]
 name = "系统管理员"
 roles = ["admin"]
@@ -78,6 +88,7 @@ roles = ["admin"]
 name = "李明"
 roles = ["clerk"]
 email = "li@example.gov.cn"
+# os_account = "liming"                # 该用户的操作系统账户名（缺省与用户名 li 相同）
 
 [users.chen]
 name = "陈静"
@@ -127,6 +138,14 @@ class User:
     roles: tuple[str, ...]
     email: str = ""
     webhook: str = ""
+    os_account: str = ""  # the OS account that is this user (default: the login itself)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How actors are authenticated (DESIGN.md, Trust)."""
+    allow_declared: bool = False  # --as / OGI_USER accepted in-process: demo, training, tests only
+    service_user: str = ""  # the OS account that owns the data and runs `ogi serve` (ogi init --service-user)
 
 
 @dataclass(frozen=True)
@@ -145,7 +164,17 @@ class Config:
     users: dict[str, User]
     warnings: WarningSettings
     raw: dict = field(default_factory=dict, compare=False)
-    source: str = "(内置默认配置)"
+    source: str = BUILT_IN
+    identity: Identity = Identity()
+
+    def user_of_account(self, account: str) -> User | None:
+        """The ogi user an OS account is: the one naming it as os_account, else the user of that
+        login who names no other account."""
+        for u in self.users.values():
+            if u.os_account == account:
+                return u
+        u = self.users.get(account)
+        return u if u is not None and not u.os_account else None
 
 
 _KIND_NAMES = {str: "文字", int: "整数", float: "数字", bool: "true 或 false", list: "列表", dict: "表"}
@@ -195,7 +224,12 @@ def parse_config(text: str, source: str) -> Config:
             roles=roles,
             email=expect_type(u.get("email", ""), str, f"users.{login}.email"),
             webhook=expect_type(u.get("webhook", ""), str, f"users.{login}.webhook"),
+            os_account=expect_type(u.get("os_account", ""), str, f"users.{login}.os_account").strip(),
         )
+    accounts = [u.os_account or u.login for u in users.values()]
+    twice = sorted({a for a in accounts if accounts.count(a) > 1})
+    if twice:
+        raise ConfigError(f"配置文件 {source} 中操作系统账户 {twice[0]} 对应了多个用户：每个账户只能对应一个用户（os_account）")
     w = expect_type(raw.get("warnings", {}), dict, "[warnings]")
     thresholds = tuple(expect_type(w.get("thresholds_workdays", [5, 3, 1]), list, "warnings.thresholds_workdays"))
     for t in thresholds:
@@ -207,7 +241,13 @@ def parse_config(text: str, source: str) -> Config:
         legal_office=tuple(expect_type(w.get("legal_office", []), list, "warnings.legal_office")),
         raw=w,
     )
-    return Config(agency, rules, users, warnings, raw, source)
+    ident = expect_type(raw.get("identity", {}), dict, "[identity]")
+    service = expect_type(raw.get("service", {}), dict, "[service]")
+    identity = Identity(
+        allow_declared=expect_type(ident.get("allow_declared", False), bool, "identity.allow_declared"),
+        service_user=expect_type(service.get("user", ""), str, "service.user").strip(),
+    )
+    return Config(agency, rules, users, warnings, raw, source, identity)
 
 
 @lru_cache(maxsize=8)
@@ -226,10 +266,13 @@ def load_config() -> Config:
     try:
         mtime = os.stat(path).st_mtime
     except FileNotFoundError:
+        if os.environ.get("OGI_CONFIG"):  # named on purpose: defaults would act under other rules
+            raise ConfigError(f"环境变量 OGI_CONFIG 指定的配置文件 {path} 不存在：请检查路径，"
+                              "或取消该变量以使用实例目录中的 ogi.toml") from None
         return _default(DEFAULT_CONFIG)
     return _load(str(path), mtime)
 
 
 @lru_cache(maxsize=2)
 def _default(text: str) -> Config:
-    return parse_config(text, "(内置默认配置)")
+    return parse_config(text, BUILT_IN)

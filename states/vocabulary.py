@@ -24,6 +24,75 @@ ROLE_LABELS = {
 }
 ROLE_NOTES = {"reviewer": "报批审批", "legal": "只读"}  # shown beside the label by `ogi users`
 
+# How the actor of a history event was authenticated (history_event.actor_auth; the codes are
+# engine/identity.py's PEER, OS_LOGIN, DECLARED, SYSTEM; "" for events recorded before it was kept).
+AUTH_LABELS = {  # --json, the dossier
+    "peer": "服务认证（操作系统账户）",
+    "os_login": "本机登录（操作系统账户）",
+    "declared": "声明身份（未经认证）",
+    "system": "系统",
+    "": "未记录（旧记录）",
+}
+AUTH_SHORT = {  # the cells of narrow tables (`ogi case history`), explained by auth_legend below them
+    "peer": "服务认证",
+    "os_login": "本机登录",
+    "declared": "声明身份",
+    "system": "系统",
+    "": "未记录",
+}
+AUTH_EXPLAINED = {
+    "peer": "经 ogi 服务由操作系统账户认证",
+    "os_login": "本机操作系统登录账户",
+    "declared": "由命令行（--as 或 OGI_USER）声明，未经操作系统认证（供演示、培训或测试）",
+    "": "记录时系统尚未记载认证方式",
+}
+
+
+def auth_label(code: str | None) -> str:
+    """How an event's actor was authenticated, in Chinese (an unknown code as it is)."""
+    return AUTH_LABELS.get(code or "", code or "")
+
+
+def auth_short(code: str | None) -> str:
+    return AUTH_SHORT.get(code or "", code or "")
+
+
+def auth_legend(codes) -> str:
+    """"认证方式：声明身份＝由命令行…": what each short label of `codes` means (the system's own
+    work needs none); "" when there is nothing to explain."""
+    present = set(codes)
+    parts = [f"{AUTH_SHORT[c]}＝{text}" for c, text in AUTH_EXPLAINED.items() if c in present]
+    return "认证方式：" + "；".join(parts) + "。" if parts else ""
+
+
+def _seq_ranges(seqs: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1 至 3、5"."""
+    parts: list[str] = []
+    ordered = sorted(set(seqs))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if j == i else f"{ordered[i]} 至 {ordered[j]}")
+        i = j + 1
+    return "、".join(parts)
+
+
+def auth_notes(events) -> list[str]:
+    """The notes under a history whose table does not show how each actor was authenticated:
+    the entries whose actor was declared (--as, OGI_USER) and the old ones that do not say.
+    `events`: (seq, actor_auth) pairs. Nothing when every actor was proven (or is the system)."""
+    events = list(events)
+    notes = []
+    for code in ("declared", ""):
+        seqs = [seq for seq, auth in events if (auth or "") == code]
+        if seqs:
+            notes.append(f"注：第 {_seq_ranges(seqs)} 条记录的办理人认证方式为“{AUTH_LABELS[code]}”："
+                         f"{AUTH_EXPLAINED[code]}。")
+    return notes
+
+
 # --------------------------------------------------------------------------- the application
 APPLICANT_KINDS = {  # 国办公开办函〔2021〕30号 table 二: the columns of the annual report
     "natural": "自然人",

@@ -66,6 +66,15 @@ class Ogi:
                          "--received", received, "--description", "某道路改造工程立项批复", *extra)
 
 
+def training_config(path: Path) -> Path:
+    """The default configuration of a training instance (declared users accepted) at `path`."""
+    from ogi.engine.config import DEFAULT_CONFIG
+    from ogi.engine.instance import TRAINING_LINE
+
+    path.write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
+    return path
+
+
 def _pg_schema_url() -> tuple[str, str]:
     schema = "ogi_t_" + secrets.token_hex(6)
     return schema, f"{PG_BASE}?options=-csearch_path%3D{schema}"
@@ -107,7 +116,7 @@ def _make_instance(tmp_path: Path, monkeypatch, capsys, backend: str):
         monkeypatch.delenv("OGI_DATABASE_URL", raising=False)
         url = f"sqlite:///{home / 'ogi.db'}"
     ogi = Ogi(capsys, home, url)
-    ogi.ok("init")
+    ogi.ok("init", "--training")  # declared users (--as, OGI_USER): the test instance allows them
     return ogi, schema
 
 

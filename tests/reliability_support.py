@@ -111,10 +111,13 @@ class Instance:
         if extra_config is not None:
             from ogi.engine.config import DEFAULT_CONFIG
 
-            (home / "ogi.toml").write_text(DEFAULT_CONFIG + extra_config, encoding="utf-8")
+            from ogi.engine.instance import TRAINING_LINE
+
+            text = DEFAULT_CONFIG.replace(*TRAINING_LINE) + extra_config  # declared users: a test instance
+            (home / "ogi.toml").write_text(text, encoding="utf-8")
         inst.activate()
         if init:
-            r = run_cli(["init"], user="admin")
+            r = run_cli(["init", "--training"], user="admin")
             if r.exit_code != 0:
                 inst.close()
                 raise AssertionError(f"ogi init failed: {r.output}")

@@ -213,3 +213,26 @@ def test_module_names_written_as_strings_exist():
                 if importlib.util.find_spec(base + tail.value) is None:
                     missing.append(f"{p.relative_to(ROOT)}:{node.lineno} {base + tail.value}")
     assert missing == []
+
+
+def test_the_client_path_imports_only_the_standard_library():
+    """A clerk's command through the service costs one interpreter start: client.py imports only
+    the standard library, and so does the console script up to the point where it hands argv to
+    the service (cli.run -> client.try_service)."""
+    import subprocess
+    import sys as _sys
+
+    for node in ast.walk(ast.parse((ROOT / "client.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] if node.level == 0 else ["<relative>"]
+        else:
+            continue
+        for name in names:
+            assert name.split(".")[0] in _sys.stdlib_module_names or name == "__future__", name
+    probe = ("import sys; from ogi import cli, client; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names) - {'ogi'}))")
+    out = subprocess.run([_sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    third_party = [m for m in ast.literal_eval(out) if not m.startswith("_")]  # "__editable__…": pip's finder
+    assert third_party == []

@@ -161,10 +161,12 @@ def test_no_user_and_broken_config_are_worded_alike(ogi_sqlite, capsys, monkeypa
 
 
 def test_no_database_goes_the_typer_way(tmp_path, monkeypatch, capsys):
+    from conftest import training_config
+
     monkeypatch.setenv("OGI_HOME", str(tmp_path / "empty"))
     monkeypatch.setenv("OGI_USER", "li")
     monkeypatch.delenv("OGI_DATABASE_URL", raising=False)
-    monkeypatch.delenv("OGI_CONFIG", raising=False)
+    monkeypatch.setenv("OGI_CONFIG", str(training_config(tmp_path / "ogi.toml")))  # li may be declared
     (fast, _, _), (code, _, err) = _both(capsys, ["case", "show", "1"])
     assert fast is None and code == 1 and "ogi init" in err
     assert not (tmp_path / "empty" / "ogi.db").exists()

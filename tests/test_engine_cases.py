@@ -398,8 +398,11 @@ def test_uninitialised_database_says_what_to_do(tmp_path, monkeypatch, capsys):
 def test_postgres_down_is_a_clear_message(tmp_path, monkeypatch, capsys):
     from ogi.cli import main
 
+    from conftest import training_config
+
     monkeypatch.setenv("OGI_HOME", str(tmp_path))
     monkeypatch.setenv("OGI_USER", "li")
+    training_config(tmp_path / "ogi.toml")  # li may be declared: the database is what is missing
     monkeypatch.setenv("OGI_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
     assert main(["case", "show", "1"]) == 1
     err = capsys.readouterr().err

@@ -190,9 +190,10 @@ def test_broken_config_files(ogi_sqlite, tmp_path):
     os.utime(cfg, None)
     ogi.ok("case", "accept", "1")
     missing = tmp_path / "nowhere" / "ogi.toml"
-    os.environ["OGI_CONFIG"] = str(missing)  # a missing explicit file: the built-in defaults apply
+    os.environ["OGI_CONFIG"] = str(missing)  # a missing explicit file: refused, not silently the defaults
     try:
-        assert ogi("case", "list").exit_code == 0
+        r = expect_refusal(ogi, ["case", "list"])
+        assert "OGI_CONFIG" in r.stderr and str(missing) in r.stderr
     finally:
         os.environ.pop("OGI_CONFIG")
     r = expect_refusal(ogi, ["case", "list"], user="nobody")  # unknown user

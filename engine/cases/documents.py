@@ -318,6 +318,18 @@ def letter_ids(case_id: int | None = None, *, pending: bool = True) -> list[int]
         return list(s.exec(q.order_by(Letter.id)).all())
 
 
+def planned_letters(case_id: int) -> list[dict]:
+    """The rows render_pending(case_id) will report for the letters not yet rendered, with the
+    path each will have: what a step prints when its letters are rendered after the answer
+    (the service, service.py)."""
+    with read_session() as s:
+        case = s.get(Case, case_id)
+        pending = s.exec(select(Letter).where(Letter.case_id == case_id, Letter.status != "rendered")
+                         .order_by(Letter.id)).all()
+        return [{**_row(letter, case), "path": str(_target(case.number, letter, 1)), "version": 1}
+                for letter in pending if not letter.sha256]
+
+
 def render_letters(ids: list[int], *, workers: int | None = 1, progress=None, actor: str = "system") -> list[dict]:
     """Render and record the letters `ids`; failures are recorded on the letter and reported in
     its row, not raised. workers: None = one worker process per core when the batch is worth it

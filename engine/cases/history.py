@@ -29,19 +29,22 @@ def canonical_json(data: Any) -> str:
 
 
 def event_hash(case_id: int, seq: int, recorded_at: str, actor: str, action: str,
-               effective_on: dt.date | None, reason: str, data: str, prev_hash: str) -> str:
-    body = canonical_json({
+               effective_on: dt.date | None, reason: str, data: str, prev_hash: str, actor_auth: str = "") -> str:
+    fields = {
         "case_id": case_id, "seq": seq, "recorded_at": recorded_at, "actor": actor,
         "action": action, "effective_on": effective_on.isoformat() if effective_on else None,
         "reason": reason, "data": data, "prev_hash": prev_hash,
-    })
+    }
+    if actor_auth:  # events before migration 0006 have none: their hashes stay as they were
+        fields["actor_auth"] = actor_auth
+    body = canonical_json(fields)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def hash_of(ev) -> str:
     """Recompute the hash of a stored event (any object with the event's attributes)."""
     return event_hash(ev.case_id, ev.seq, ev.recorded_at, ev.actor, ev.action, ev.effective_on,
-                      ev.reason, ev.data, ev.prev_hash)
+                      ev.reason, ev.data, ev.prev_hash, getattr(ev, "actor_auth", "") or "")
 
 
 @dataclass(frozen=True)
@@ -81,11 +84,13 @@ class EventView:
     read. With strict=False (audit and timeline over possibly tampered rows) unreadable data
     reads as {} instead of raising."""
 
-    __slots__ = ("id", "case_id", "seq", "recorded_at", "actor", "action", "effective_on", "reason", "data", "hash")
+    __slots__ = ("id", "case_id", "seq", "recorded_at", "actor", "actor_auth", "action", "effective_on", "reason",
+                 "data", "hash")
 
     def __init__(self, row, *, strict: bool = True):
         self.id, self.case_id, self.seq = getattr(row, "id", None), row.case_id, row.seq
         self.recorded_at, self.actor, self.action = row.recorded_at, row.actor, row.action
+        self.actor_auth = getattr(row, "actor_auth", "") or ""
         self.effective_on, self.reason, self.hash = row.effective_on, row.reason, row.hash
         raw = row.data
         if isinstance(raw, dict):

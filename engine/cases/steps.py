@@ -19,7 +19,7 @@ from ..config import Config
 from ..store import rows
 from ...errors import InputError, StepRefused
 from .history import GENESIS, EventView, canonical_json, decode, event_hash
-from ..identity import Actor, now_shanghai, require_role
+from ..identity import SYSTEM, Actor, now_shanghai, require_role
 from .fees import fee_amount
 from .numbering import allocate_letters
 from .standing import overdue_warning
@@ -112,22 +112,26 @@ def effective_receipt(reg: Registration, cfg: Config, cal: WorkCalendar) -> tupl
 
 # --------------------------------------------------------------------------- events
 
-def _append_event(db: rows.Db, case_id: int, actor: str, action: str, effective_on: dt.date | None,
+def _append_event(db: rows.Db, case_id: int, actor: Actor | str, action: str, effective_on: dt.date | None,
                   reason: str, data: dict, *, tip: tuple[int, str] | None = None) -> rows.EventRow:
-    """tip: (seq, hash) of the case's last event when the caller has just read it with the case
+    """actor: the Actor who acts (its authentication is recorded with it), or the login of the
+    service's own work ("system": letters rendered, warnings sent).
+    tip: (seq, hash) of the case's last event when the caller has just read it with the case
     row locked (run_step, register): the chain cannot move meanwhile, so no second SELECT."""
+    login, auth = (actor.login, actor.auth) if isinstance(actor, Actor) else (actor, SYSTEM)
     if tip is None:
         tip = rows.chain_tip(db, case_id) or (0, GENESIS)
     seq, prev = tip[0] + 1, tip[1]
     recorded_at = now_shanghai().isoformat()
     payload = canonical_json(data)
-    ev = rows.EventRow(0, case_id, seq, recorded_at, actor, action, effective_on, reason, payload, prev,
-                       event_hash(case_id, seq, recorded_at, actor, action, effective_on, reason, payload, prev))
+    ev = rows.EventRow(0, case_id, seq, recorded_at, login, action, effective_on, reason, payload, prev,
+                       event_hash(case_id, seq, recorded_at, login, action, effective_on, reason, payload, prev, auth),
+                       auth)
     rows.insert_event(db, ev)
     return ev
 
 
-def append_event(session: Session, case_id: int, actor: str, action: str, effective_on: dt.date | None = None,
+def append_event(session: Session, case_id: int, actor: Actor | str, action: str, effective_on: dt.date | None = None,
                  reason: str = "", data: dict | None = None) -> rows.EventRow:
     """For other modules (letters, warnings, reviews) that record facts in a case's history."""
     session.flush()  # their own ORM changes first, in the order they were made
@@ -229,7 +233,7 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     refresh_cache(case, facts, clk.compute_clocks(facts, cal))
     rows.insert_case(db, case)
     # A case created in this very transaction has no event yet: the chain starts at GENESIS.
-    ev = _append_event(db, case.id, actor.login, "register", received_on, "", data, tip=(0, GENESIS))
+    ev = _append_event(db, case.id, actor, "register", received_on, "", data, tip=(0, GENESIS))
     allocate_letters(db, cfg, case, ev, None, received_on)
     return case
 
@@ -384,7 +388,7 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
         no = len(facts.consultations) + 1  # its number in the case (clocks.apply_step numbers it alike)
         data.update(consultation_id=con_id, consultation_no=no, due_on=due)
         extra.update(consultation_no=no, consultation_id=con_id, consultation_due=due)
-    ev = _append_event(db, case.id, actor.login, trigger.value, effective_on, reason, data, tip=tip)
+    ev = _append_event(db, case.id, actor, trigger.value, effective_on, reason, data, tip=tip)
     clk.apply_step(facts, trigger, effective_on, decode(ev.data), actor.login)
     if trigger is Trigger.CONSULTATION_REPLY:
         rows.record_consultation_reply(db, params["consultation_id"], effective_on, params.get("opinion"), reason)
@@ -432,7 +436,7 @@ def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict, overdue: str | No
     return out
 
 
-def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor: str, why: str) -> list[dict]:
+def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor | str, why: str) -> list[dict]:
     """After a calendar change: recompute every open case and log each change in its history."""
     db = rows.of_session(session)
     changes = []

@@ -18,7 +18,7 @@ from .history import decode
 from ..identity import Actor, today
 from .standing import clocks_with_standing
 from ..masking import mask_event_phones, mask_id_number, mask_phone
-from .timeline import action_label, actor_label, data_labels, event_note
+from .timeline import action_label, actor_auth_fields, actor_label, data_labels, event_note
 
 
 def show_on(db: rows.Db, cfg, actor: Actor, ref: str, *, with_history: bool = True) -> dict:
@@ -59,7 +59,7 @@ def history_row(e, numbers: dict[int, int] | None = None, names: dict[str, str] 
             numbers.setdefault(data["consultation_id"], len(numbers) + 1)
         data = clk.with_consultation_no(data, numbers)
     return {"seq": e.seq, "recorded_at": e.recorded_at, "actor": e.actor, "actor_label": actor_label(e.actor, names),
-            "action": e.action, "label": action_label(e.action),
+            **actor_auth_fields(getattr(e, "actor_auth", "")), "action": e.action, "label": action_label(e.action),
             "effective_on": e.effective_on, "reason": e.reason, "data": data, "hash": e.hash,
             "data_labels": data_labels(e.action, data), "note": event_note(e.action, e.reason, data)}
 

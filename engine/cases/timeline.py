@@ -16,7 +16,7 @@ from ...letters.kinds import short_label
 from ...states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
 from ...states.outcomes import OUTCOMES
 from ...states.vocabulary import (APPLICANT_KINDS, CHALLENGE_KINDS, CHALLENGE_RESULTS, CHANNELS, CONSULTATION_KINDS,
-                                  DELIVERY_METHODS, FEE_BASES, OPINIONS)
+                                  DELIVERY_METHODS, FEE_BASES, OPINIONS, auth_label)
 from . import clocks as clk
 from .history import EventView
 
@@ -39,6 +39,13 @@ def actor_label(actor: str, names: dict[str, str] | None = None) -> str:
     if actor == SYSTEM_ACTOR:
         return SYSTEM_ACTOR_LABEL
     return (names or {}).get(actor, actor)
+
+
+def actor_auth_fields(actor_auth: str | None) -> dict[str, str]:
+    """How an event's actor was authenticated: the stored code ("" before it was kept) and its
+    Chinese, as every history row carries them (`actor_auth`, `actor_auth_label`)."""
+    code = actor_auth or ""
+    return {"actor_auth": code, "actor_auth_label": auth_label(code)}
 
 
 def action_label(action: str) -> str:
@@ -146,7 +153,8 @@ class Entry:
         data = clk.with_consultation_no(e.data, self.consultation_numbers)
         return {
             "seq": e.seq, "event_id": e.id, "recorded_at": e.recorded_at, "actor": e.actor,
-            "actor_name": actor_label(e.actor, names), "action": e.action, "label": action_label(e.action),
+            "actor_name": actor_label(e.actor, names), **actor_auth_fields(e.actor_auth),
+            "action": e.action, "label": action_label(e.action),
             "effective_on": e.effective_on, "reason": e.reason, "data": data,
             "data_labels": data_labels(e.action, data), "note": event_note(e.action, e.reason, data),
             "state_before": self.state_before.value if self.state_before else None,

@@ -35,7 +35,7 @@ def record_challenge(session: Session, actor, ref: str, kind: str, filed_on: dt.
     row = LegalChallenge(case_id=case.id, kind=kind, filed_on=filed_on, body=body, recorded_by=actor.login)
     session.add(row)
     session.flush()
-    ev = append_event(session, case.id, actor.login, "review_recorded", filed_on, "",
+    ev = append_event(session, case.id, actor, "review_recorded", filed_on, "",
                       {"challenge_id": row.id, "kind": kind, "filed_on": filed_on, "body": body})
     row.filed_event_id = ev.id
     session.add(row)
@@ -64,7 +64,7 @@ def record_result(session: Session, actor, ref: str, challenge_id: int, result: 
     if on < row.filed_on:
         raise InputError(f"结果日期 {on} 早于提起日期 {row.filed_on}，请核对")
     row.result, row.result_on = result, on
-    ev = append_event(session, case.id, actor.login, "review_result", on, reason,
+    ev = append_event(session, case.id, actor, "review_result", on, reason,
                       {"challenge_id": row.id, "kind": row.kind, "result": result})
     row.result_event_id = ev.id
     session.add(row)

@@ -17,7 +17,8 @@ from ...letters.kinds import short_label
 from ...states.machine import STATE_LABELS, CaseState
 from ...states.outcomes import OUTCOMES
 from ..store.calendar_store import load_calendar
-from ...states.vocabulary import APPLICANT_KINDS, CHANNELS, CONSULTATION_KINDS, DELIVERY_METHODS, OPINIONS, clock_label
+from ...states.vocabulary import (APPLICANT_KINDS, CHANNELS, CONSULTATION_KINDS, DELIVERY_METHODS, OPINIONS, auth_label,
+                                  auth_notes, clock_label)
 from ..cases import clocks as clk
 from ..cases.steps import load_case
 from ..config import Config, load_config
@@ -93,7 +94,8 @@ def dossier(login: str | None, ref: str) -> dict:
     letter_problems = {b["letter_id"]: b["problem"] for b in integrity["broken"] if b["letter_id"] is not None}
     case_problems = [b for b in integrity["broken"] if b["case_id"] == case.id]
     return {
-        "generated_at": now_shanghai().isoformat(), "generated_by": actor.login, "agency": cfg.agency.name,
+        "generated_at": now_shanghai().isoformat(), "generated_by": actor.login,
+        "generated_by_auth": actor.auth, "generated_by_auth_label": auth_label(actor.auth), "agency": cfg.agency.name,
         "case": {
             "id": case.id, "number": case.number, "state": case.state, "state_label": hist["state_label"],
             "outcome": case.outcome, "outcome_label": o.label if o else None, "outcome_article": o.article if o else None,
@@ -172,31 +174,52 @@ def event_note(entry: dict) -> str:
     return _note(entry["action"], entry["reason"], entry["data"])
 
 
+def actor_shown(entry: dict) -> str:
+    """Who acted, as the dossier names them: 李明（li）; 系统 for the engine's own work."""
+    name, login = entry["actor_name"], entry["actor"]
+    return name if login in (SYSTEM_ACTOR, name) else f"{name}（{login}）"
+
+
+def entry_auth_label(entry: dict) -> str:
+    """How the entry's actor was authenticated, in Chinese (声明身份（未经认证）, 系统 ...)."""
+    return entry.get("actor_auth_label") or auth_label(entry.get("actor_auth"))
+
+
+def timeline_auth_notes(timeline: list[dict]) -> list[str]:
+    """The notes under the history: which entries' actors were declared, or are not recorded."""
+    return auth_notes((e["seq"], e.get("actor_auth") or "") for e in timeline)
+
+
 def dossier_csv(d: dict) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     c = d["case"]
-    w.writerow(["类别", "序号", "日期", "事项", "办理人", "说明", "期限（办理前）", "期限（办理后）", "期限变化"])
-    w.writerow(["案件", "", c["received_on"], f"{c['number']} {c['state_label']}", c["clerk"],
-                f"申请人：{c['applicant']['name']}（{c['applicant']['type_label']}）；所需信息：{c['description']}"
-                + (f"；办理结果：{c['outcome_label']}（{c['outcome_article']}）" if c["outcome_label"] else ""), "", "", ""])
+
+    def row(category, seq="", day="", item="", who="", how="", note="", before="", after="", change="") -> None:
+        w.writerow([category, seq, day, item, who, how, note, before, after, change])
+
+    row("类别", "序号", "日期", "事项", "办理人", "认证方式", "说明", "期限（办理前）", "期限（办理后）", "期限变化")
+    row("案件", "", c["received_on"], f"{c['number']} {c['state_label']}", c["clerk"], "",
+        f"申请人：{c['applicant']['name']}（{c['applicant']['type_label']}）；所需信息：{c['description']}"
+        + (f"；办理结果：{c['outcome_label']}（{c['outcome_article']}）" if c["outcome_label"] else ""))
     for e in d["timeline"]:
         note = "；".join(x for x in (event_note(e), f"记录时间 {e['recorded_at']}" if e["recorded_at"] else "") if x)
-        who = e["actor_name"] if e["actor"] == SYSTEM_ACTOR else f"{e['actor_name']}（{e['actor']}）"
-        w.writerow(["办理记录", e["seq"], e["effective_on"] or "", e["label"], who, note,
-                    _fmt_dues(e["dues_before"]), _fmt_dues(e["dues_after"]), change_text(e)])
+        row("办理记录", e["seq"], e["effective_on"] or "", e["label"], actor_shown(e), entry_auth_label(e), note,
+            _fmt_dues(e["dues_before"]), _fmt_dues(e["dues_after"]), change_text(e))
+    for text in timeline_auth_notes(d["timeline"]):
+        row("认证说明", note=text)
     for k in d["clocks"]:
-        w.writerow(["期限", "", k["due"] or "", k["label"], "", " / ".join(k["explanation"]), "", "", ""])
+        row("期限", "", k["due"] or "", k["label"], note=" / ".join(k["explanation"]))
     for l in d["letters"]:
         state = "未生成" if l["intact"] is None else ("完好" if l["intact"] else f"异常：{l['problem']}")
-        w.writerow(["文书", l["id"], l["issued_on"], f"{l['number']} {l['kind_label']}", "", f"SHA-256 {l['sha256'] or '—'}；{state}", "", "", ""])
+        row("文书", l["id"], l["issued_on"], f"{l['number']} {l['kind_label']}", note=f"SHA-256 {l['sha256'] or '—'}；{state}")
     for ch in d["challenges"]:
-        w.writerow(["复议诉讼", ch["id"], ch["filed_on"], ch["kind_label"], "", f"{ch['body']}；{ch['result_label']}"
-                    + (f"（{ch['result_on']}）" if ch["result_on"] else ""), "", "", ""])
+        row("复议诉讼", ch["id"], ch["filed_on"], ch["kind_label"],
+            note=f"{ch['body']}；{ch['result_label']}" + (f"（{ch['result_on']}）" if ch["result_on"] else ""))
     for f in d["findings"]:
-        w.writerow(["合规问题", f["seq"] or "", f["effective_on"] or "", f["title"], "", f"{f['message']}（{f['article']}）", "", "", ""])
-    w.writerow(["完整性", "", "", "完好" if d["integrity"]["ok"] else "异常", "",
-                "；".join(b["problem"] for b in d["integrity"]["broken"]), "", "", ""])
+        row("合规问题", f["seq"] or "", f["effective_on"] or "", f["title"], note=f"{f['message']}（{f['article']}）")
+    row("完整性", "", "", "完好" if d["integrity"]["ok"] else "异常",
+        note="；".join(b["problem"] for b in d["integrity"]["broken"]))
     return buf.getvalue()
 
 
@@ -205,4 +228,5 @@ def dossier_html(d: dict) -> str:
     from .pages import document
 
     return document("dossier.html", d=d, c=d["case"], css=BASE_CSS, note=event_note, change=change_text,
-                    method_label=lambda m: value_label("method", m))
+                    method_label=lambda m: value_label("method", m), who=actor_shown, how=entry_auth_label,
+                    auth_notes=timeline_auth_notes(d["timeline"]))

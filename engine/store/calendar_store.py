@@ -238,7 +238,7 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
     cal = load_calendar(session)
     # RULES.md NO DATA: provisional deadlines are recomputed, and each change logged, on import.
     why = f"导入 {year} 年节假日安排：{data.notice_label}（SHA-256 {digest[:12]}）"
-    changes = recompute_open_cases(session, cfg, cal, actor.login, why)
+    changes = recompute_open_cases(session, cfg, cal, actor, why)
     session.flush()
     result.update(replaced=previous is not None, imported_at=now, changed_cases=changes)
     return result

@@ -156,6 +156,7 @@ class EventRow:
     data: str
     prev_hash: str
     hash: str
+    actor_auth: str = ""  # how the actor was authenticated (identity.PEER, OS_LOGIN, DECLARED, SYSTEM)
 
 
 _EVENT_COLS = ", ".join(f.name for f in fields(EventRow))
@@ -355,9 +356,9 @@ def save_projection(db: Db, case: CaseRow) -> None:
 
 def insert_event(db: Db, ev: EventRow) -> int:
     ev.id = db.insert("INSERT INTO history_event (case_id, seq, recorded_at, actor, action, effective_on, reason, "
-                      "data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "data, prev_hash, hash, actor_auth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       (ev.case_id, ev.seq, ev.recorded_at, ev.actor, ev.action, ev.effective_on, ev.reason,
-                       ev.data, ev.prev_hash, ev.hash))
+                       ev.data, ev.prev_hash, ev.hash, ev.actor_auth))
     return ev.id
 
 

@@ -91,6 +91,9 @@ class HistoryEvent(SQLModel, table=True):
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # canonical JSON
     prev_hash: str
     hash: str  # not indexed: nothing looks an event up by hash (migration 0005)
+    # How the actor was authenticated (engine/identity.py: peer, os_login, declared, system;
+    # "" for events recorded before migration 0006). Part of the hash when not empty.
+    actor_auth: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
 
 
 class Counter(SQLModel, table=True):
