@@ -136,6 +136,10 @@ def _warm_commands(cfg) -> None:
             runs += [["case", "show", first, "--json"]]
         for argv in runs:
             cli.main(argv)
+        if first:  # the query a step runs after its commit (api.after_commit), compiled once here
+            from .engine.cases.documents import planned_letters
+
+            planned_letters(int(first))
     except Exception:  # noqa: BLE001 - warming only
         pass
     finally:
@@ -360,6 +364,10 @@ def _child(conn: socket.socket) -> int:
         pass  # the client is gone; the command's work stands
     conn.close()
     _detach(service_err)
+    try:
+        os.nice(5)  # the letters after the answer: clerks' commands come first for the CPU
+    except OSError:
+        pass
     from .engine import deferred
 
     deferred.run(lambda exc: _log(f"请求之后的工作失败：{type(exc).__name__}: {exc}"))
@@ -367,10 +375,13 @@ def _child(conn: socket.socket) -> int:
 
 
 def _read_request(conn: socket.socket) -> tuple[dict | None, list[int]]:
+    """The request and its descriptors, all within REQUEST_TIMEOUT of the first read (a timeout
+    per read would let a client that sends a byte now and then hold a worker for ever)."""
+    deadline = time.monotonic() + REQUEST_TIMEOUT
     data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
     try:
         while len(data) < 8:
-            more = conn.recv(8 - len(data))
+            more = _recv_before(conn, 8 - len(data), deadline)
             if not more:
                 raise ValueError("short header")
             data += more
@@ -383,7 +394,7 @@ def _read_request(conn: socket.socket) -> tuple[dict | None, list[int]]:
             raise ValueError("too long")
         body = data[8:]
         while len(body) < length:
-            more = conn.recv(min(65536, length - len(body)))
+            more = _recv_before(conn, min(65536, length - len(body)), deadline)
             if not more:
                 raise ValueError("short body")
             body += more
@@ -394,6 +405,14 @@ def _read_request(conn: socket.socket) -> tuple[dict | None, list[int]]:
         for fd in fds:
             os.close(fd)
         raise
+
+
+def _recv_before(conn: socket.socket, size: int, deadline: float) -> bytes:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the request was not sent in time")
+    conn.settimeout(left)
+    return conn.recv(size)
 
 
 def _validate(request, fds: list[int]) -> None:
@@ -424,7 +443,11 @@ def _run_command(request: dict, fds: list[int], account: str) -> int:
 
     _adopt_streams(fds)
     authenticate_peer(account)
-    _adopt_env(request["env"], load_config().identity.allow_declared)
+    try:
+        training = load_config().identity.allow_declared
+    except Exception:  # noqa: BLE001 - a configuration that does not load: the command reports it (cli.main)
+        training = False
+    _adopt_env(request["env"], training)
     try:
         os.chdir(request["cwd"])
     except OSError:
