@@ -34,6 +34,9 @@ LOCAL_COMMANDS = frozenset({"serve", "init", "demo", "completion"})
 FORWARDED_ENV = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TERM", "OGI_TODAY")
 EXIT_FRAME = struct.Struct("!ci")  # b"X", exit code
 MAX_REQUEST = 1 << 20
+# Commands whose `--out FILE` the client opens itself (they write through letters/pdf.write_output);
+# with `report`, every report command.
+REPORTS = frozenset({("audit", "export"), ("states", "diagram"), ("letter", "copy")})
 
 
 def socket_path() -> str:
@@ -49,8 +52,8 @@ def socket_path() -> str:
     return os.path.join(home, "ogi.sock")
 
 
-def encode_request(argv: list[str], cwd: str, env: dict[str, str]) -> bytes:
-    body = json.dumps({"argv": argv, "cwd": cwd, "env": env}, ensure_ascii=False).encode("utf-8")
+def encode_request(argv: list[str], cwd: str, env: dict[str, str], **extra: str) -> bytes:
+    body = json.dumps({"argv": argv, "cwd": cwd, "env": env, **extra}, ensure_ascii=False).encode("utf-8")
     return PROTOCOL + struct.pack("!I", len(body)) + body
 
 
@@ -135,13 +138,26 @@ def _run(sock: socket.socket, argv: list[str], path: str) -> int:
         cwd = "/"
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     fds, opened = _std_fds()
+    argv, out = _own_output(argv, cwd)
+    extra = {}
+    if out is not None:
+        fds, extra = [*fds, out.fd], {"out": out.path}
     try:
-        socket.send_fds(sock, [encode_request(argv, cwd, env)], fds)
+        socket.send_fds(sock, [encode_request(argv, cwd, env, **extra)], fds)
     except OSError:
+        if out is not None:
+            out.close(1)
         return _say(f"无法把命令交给 ogi 服务（{path}）：服务可能正在重启，请稍后再试")
     finally:
         for fd in opened:
             os.close(fd)
+    code = _exit_code(sock)
+    if out is not None:
+        out.close(code)
+    return code
+
+
+def _exit_code(sock: socket.socket) -> int:
     try:
         frame = _recv_exactly(sock, EXIT_FRAME.size)
     except KeyboardInterrupt:
@@ -152,6 +168,58 @@ def _run(sock: socket.socket, argv: list[str], path: str) -> int:
         return _say("ogi 服务在办理本命令时中断：步骤是否已保存，请用 ogi case show 查看；"
                     "请管理员查看服务日志（journalctl -u ogi）")
     return EXIT_FRAME.unpack(frame)[1]
+
+
+class _Output:
+    """The file a report command writes (`--out FILE`), opened by the client with the clerk's own
+    rights and handed to the service: the file is the clerk's, wherever the clerk may write, and
+    the service can write nothing else through it."""
+
+    def __init__(self, path: str, fd: int, existed: bool) -> None:
+        self.path, self.fd, self.existed = path, fd, existed
+
+    def close(self, code: int) -> None:
+        try:
+            empty = os.fstat(self.fd).st_size == 0
+        except OSError:
+            empty = False
+        os.close(self.fd)
+        if code != 0 and empty and not self.existed:
+            try:
+                os.unlink(self.path)  # the command failed: leave no empty file behind
+            except OSError:
+                pass
+
+
+def _own_output(argv: list[str], cwd: str) -> tuple[list[str], _Output | None]:
+    """For the report commands (REPORTS): open `--out FILE` here and name it by its absolute path."""
+    if tuple(argv[:2]) not in REPORTS and argv[:1] != ["report"]:
+        return argv, None
+    for i, tok in enumerate(argv):
+        if tok == "--":
+            break
+        if tok == "--out" and i + 1 < len(argv):
+            at, value = i + 1, argv[i + 1]
+        elif tok.startswith("--out="):
+            at, value = i, tok[len("--out="):]
+        else:
+            continue
+        if not value or value == "-":
+            return argv, None
+        target = os.path.join(cwd, os.path.expanduser(value))
+        existed = os.path.lexists(target)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_NOCTTY | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+        except OSError:
+            return argv, None  # the service words the refusal (or writes where only it may)
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return argv, None  # a device or FIFO: the service refuses it
+        shown = target if tok == "--out" else f"--out={target}"
+        return [*argv[:at], shown, *argv[at + 1:]], _Output(target, fd, existed)
+    return argv, None
 
 
 def _recv_exactly(sock: socket.socket, n: int) -> bytes:

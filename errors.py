@@ -11,6 +11,7 @@ shows any OgiError the same way (commands/errors_out.py), with `code` in --json 
     ├── ConfigError               the config file is missing or wrong
     ├── LetterError               font missing, template broken, file not writable
     ├── CalendarHorizonError      a date needs a year whose holiday notice is not loaded (calendars)
+    ├── CalendarRangeError        a date or result outside every computable year (calendars)
     ├── YearFileError             a holiday year file that must not be loaded (calendars)
     ├── ReportImbalance           the annual report's cross-checks (勾稽关系) do not hold (legal)
     ├── DiagramError              graphviz missing or failing (legal)
@@ -173,6 +174,12 @@ class CalendarHorizonError(OgiError, LookupError):
             f"请在国务院办公厅公布该年度节假日安排通知后，用“ogi calendar import 文件”导入；"
             f"确需先行估算的，可加 --allow-provisional 得到标注为“暂定”的结果。",
             details={"missing_years": list(self.missing_years)})
+
+
+class CalendarRangeError(InputError):
+    """A date (or a computed due date) outside the years the calendar can compute at all, even
+    provisionally (9999-12-31, 0001-01-01): a typing mistake, not a notice to import."""
+    code = "calendar_range"
 
 
 class YearFileError(OgiError, ValueError):

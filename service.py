@@ -8,7 +8,8 @@ fonts) and listens on a Unix socket. Each connection is served by a process fork
   client's environment gives display settings only, and its configuration is not read;
 - the client's stdin, stdout and stderr arrive with the request (SCM_RIGHTS) and become the
   child's own, so the command prints what the in-process CLI prints, from the same code
-  (cli.main), on the clerk's own terminal;
+  (cli.main), on the clerk's own terminal; a report's `--out FILE` comes opened by the client
+  (client._own_output), so the file is the clerk's, written where the clerk may write;
 - the exit code goes back and the clerk has the prompt; then the same child renders the step's
   letters (engine/deferred.py) and exits.
 
@@ -233,6 +234,7 @@ class _Pool:
         try:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL)
+            _die_with_parent()
             os.close(self.taken_r)
             conn, _ = self.listener.accept()
             os.write(self.taken_w, _PID.pack(os.getpid()))
@@ -276,6 +278,17 @@ class _Pool:
             time.sleep(0.02)
         for pid in self.busy:
             _signal(pid, signal.SIGTERM)
+
+
+def _die_with_parent() -> None:
+    """An idle worker of a service that was killed (SIGKILL, a crash) must not go on accepting
+    requests on its own: Linux sends it SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: systemd's control group still ends the workers with the service
 
 
 _PID = struct.Struct("i")
@@ -378,7 +391,7 @@ def _read_request(conn: socket.socket) -> tuple[dict | None, list[int]]:
     """The request and its descriptors, all within REQUEST_TIMEOUT of the first read (a timeout
     per read would let a client that sends a byte now and then hold a worker for ever)."""
     deadline = time.monotonic() + REQUEST_TIMEOUT
-    data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
+    data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 4)
     try:
         while len(data) < 8:
             more = _recv_before(conn, 8 - len(data), deadline)
@@ -416,7 +429,7 @@ def _recv_before(conn: socket.socket, size: int, deadline: float) -> bytes:
 
 
 def _validate(request, fds: list[int]) -> None:
-    ok = (isinstance(request, dict) and len(fds) == 3
+    ok = (isinstance(request, dict) and len(fds) == (4 if isinstance(request.get("out"), str) else 3)
           and isinstance(request.get("argv"), list) and all(isinstance(a, str) for a in request["argv"])
           and isinstance(request.get("cwd"), str)
           and isinstance(request.get("env"), dict)
@@ -441,6 +454,10 @@ def _run_command(request: dict, fds: list[int], account: str) -> int:
     from .engine.config import load_config
     from .engine.identity import authenticate_peer
 
+    if len(fds) == 4:  # the clerk's own --out file, opened by the client (client._own_output)
+        from .engine.store.files import adopt_client_file
+
+        adopt_client_file(request["out"], fds.pop())
     _adopt_streams(fds)
     authenticate_peer(account)
     try:

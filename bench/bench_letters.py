@@ -209,7 +209,10 @@ def make_instance(backend: str, letters: int) -> tuple[dict, str | None]:
     from ogi.engine.store.schema import upgrade
 
     config_path().parent.mkdir(parents=True, exist_ok=True)
-    config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")
+    from ogi.engine.instance import TRAINING_LINE
+
+    # what `ogi init --training` writes: the bench's users are declared (OGI_USER, --as)
+    config_path().write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
     upgrade(database_url())
     real, api.after_commit = api.after_commit, (lambda case_id: [])
     try:

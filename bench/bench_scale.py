@@ -442,7 +442,10 @@ class Agency:
         self.use()
         from ogi.engine.config import DEFAULT_CONFIG, config_path
         config_path().parent.mkdir(parents=True, exist_ok=True)
-        config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
+        from ogi.engine.instance import TRAINING_LINE
+
+        # what `ogi init --training` writes: the bench's users are declared (OGI_USER, --as)
+        config_path().write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
         self._upgrade()
         from ogi.engine.store.db import dispose_engines
 

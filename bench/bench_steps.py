@@ -258,7 +258,10 @@ def run_backend(backend: str, cases: int) -> list[dict]:
         from ogi.engine.store.schema import upgrade
 
         config_path().parent.mkdir(parents=True, exist_ok=True)
-        config_path().write_text(DEFAULT_CONFIG, encoding="utf-8")  # what `ogi init` writes
+        from ogi.engine.instance import TRAINING_LINE
+
+        # what `ogi init --training` writes: the bench's users are declared (OGI_USER, --as)
+        config_path().write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
         upgrade(database_url())
         if backend == "sqlite" and SQLITE_SYNC[0] != "FULL":
             from sqlalchemy import event

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
 
-from ..errors import CalendarHorizonError
+from ..errors import CalendarHorizonError, CalendarRangeError
 from .statutory import statutory_days_off
 from .yearfile import YearData
 
@@ -143,9 +143,24 @@ class WorkCalendar:
 
     @cached_property
     def _extended(self) -> _Table:
-        lo = min(PROVISIONAL_RANGE[0], min(self.years))
-        hi = max(PROVISIONAL_RANGE[1], max(self.years))
-        return _Table(lo, hi, self.years)
+        lo, hi = self._range
+        return _Table(lo.year, hi.year, self.years)
+
+    @cached_property
+    def _range(self) -> tuple[dt.date, dt.date]:
+        """The first and last day any question can be answered about, even provisionally."""
+        return (dt.date(min(PROVISIONAL_RANGE[0], min(self.years)), 1, 1),
+                dt.date(max(PROVISIONAL_RANGE[1], max(self.years)), 12, 31))
+
+    def _check_range(self, *days: dt.date) -> None:
+        """CalendarRangeError for a day outside the computable range (the day before its first
+        day still counts as a start: nothing before it is counted)."""
+        lo, hi = self._range
+        for d in days:
+            if not lo - dt.timedelta(days=1) <= d <= hi:
+                raise CalendarRangeError(
+                    f"日期 {d.isoformat()} 超出可计算的范围（{lo.isoformat()} 至 {hi.isoformat()}）："
+                    f"工作日只能在 {lo.year} 年至 {hi.year} 年之间计算，请核对日期")
 
     def _missing(self, after: dt.date, through: dt.date) -> list[int]:
         """Years without data touched by the days in (after, through]."""
@@ -157,6 +172,7 @@ class WorkCalendar:
 
     # -- queries -----------------------------------------------------------------------
     def is_workday(self, d: dt.date, *, allow_provisional: bool = False) -> bool:
+        self._check_range(d)
         if d.year not in self.years and not allow_provisional:
             raise CalendarHorizonError([d.year])
         t = self._table_for(allow_provisional)
@@ -184,6 +200,7 @@ class WorkCalendar:
                 pass
         if n < 0:
             raise ValueError("n must be >= 0")
+        self._check_range(start)
         if n == 0:
             return Due(start, False)
         t = self._table_for(allow_provisional)
@@ -194,6 +211,10 @@ class WorkCalendar:
             raise CalendarHorizonError(self._missing(start, start + dt.timedelta(days=1)) or [start.year])
         k = (t.cum[i] if i >= 0 else 0) + n - 1
         if k >= len(t.workdays):
+            if t.last >= self._range[1]:  # not a year to import: beyond anything computable
+                raise CalendarRangeError(
+                    f"从 {start.isoformat()} 起第 {n} 个工作日超出可计算的范围（至 {t.last.isoformat()}），"
+                    "请核对日期和工作日数")
             raise CalendarHorizonError(self._missing(start, t.last) + [t.last.year + 1])
         result = dt.date.fromordinal(t.base + t.workdays[k])
         missing = self._missing(start, result)
@@ -207,6 +228,7 @@ class WorkCalendar:
         i, j = fast.get(d1), fast.get(d2)
         if i is not None and j is not None:
             return j - i
+        self._check_range(d1, d2)
         if d2 < d1:
             return -self.count(d2, d1, allow_provisional=allow_provisional)
         missing = self._missing(d1, d2)

@@ -24,27 +24,70 @@ def register(root: typer.Typer) -> None:
     case_app.command("review-result", help="登记行政复议或行政诉讼的结果：维持、纠正或其他。")(review_result_cmd)
 
 
-@app.command("verify", help="重新核验每个案件的哈希链和每份文书文件的 SHA-256，指出每个案件第一处断裂；有断裂时退出码为 1。")
-def verify_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
+@app.command("verify", help="重新核验每个案件的哈希链、机构日志和每份文书文件的 SHA-256，指出每个案件第一处断裂；"
+                          "用 --checkpoint 指定法制机构留存的检查点，可证明此后没有记录被删除或改写；有断裂时退出码为 1。")
+def verify_cmd(
+    checkpoint: Annotated[Optional[str], typer.Option("--checkpoint", help="检查点文件（ogi audit checkpoint 写出的）")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", help="验证公钥（ogi audit key 打印的一行，或存有它的文件；默认用本实例的密钥）")] = None,
+    as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
     from ..engine import api
     from .common import progress_bar
 
     with progress_bar("核验办理记录", enabled=not json_) as update:
-        r = api.audit_verify(as_, update)
+        r = api.audit_verify(as_, update, checkpoint, key)
     if json_:
         print_json(r)
     else:
         c = console()
+        cp = r["ledger"]["checkpoint"]
+        if cp is not None:
+            whose = "本实例的密钥" if cp["key_source"] == "instance" else "--key 指定的公钥"
+            c.print(f"检查点：日志“{cp['origin']}”前 {cp['size']} 条，签发于 {cp['time'] or '（未注明）'}，签名有效", markup=False)
+            print(f"  验证公钥（{whose}）：{cp['key']}")  # one line, to compare with the copy on file
         if r["ok"]:
             c.print(f"[bold green]✓[/] 记录完好：{r['cases']} 个案件、{r['events']} 条办理记录、{r['letter_files']} 份文书文件均核验一致")
+            c.print(f"  机构日志 {r['ledger']['leaves']} 条与办理记录一致"
+                    + ("；检查点之前的记录无删改" if cp is not None else
+                       "（未指定检查点：无法证明日志本身未被整体改写，请用 --checkpoint 核验）"), markup=False)
         else:
             c.print(f"[bold red]✗ 发现 {len(r['broken'])} 处断裂[/]（共核验 {r['cases']} 个案件、{r['events']} 条记录、{r['letter_files']} 份文书）")
             for b in r["broken"]:
-                where = f"案件 {b['case']}" if b["case"] else "编号"
+                where = f"案件 {b['case']}" if b["case"] else ("机构日志" if b["kind"] == "ledger" else "编号")
                 seq = f" 第 {b['seq']} 条" if b["seq"] and b["kind"] == "history" else ""
                 c.print(f"  {where}{seq}：{b['problem']}", markup=False)
     if not r["ok"]:
         raise typer.Exit(1)
+
+
+@app.command("key", help="打印机构日志的验证公钥（首次使用时由系统管理员生成签名密钥）；请法制机构将公钥复制存档，核验检查点时用 --key 指定。")
+def key_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    from ..engine import api
+
+    r = api.ledger_key(as_)
+    if json_:
+        print_json(r)
+        return
+    if r["created"]:
+        print(f"已生成日志签名密钥：{r['path']}（仅服务账户可读，请随备份妥善保管）")
+    print("验证公钥（请法制机构复制存档，核验检查点时用 ogi audit verify --key 指定）：")
+    print(r["verifier_key"])
+
+
+@app.command("checkpoint", help="签发机构日志的检查点（记录条数、根哈希、时间，Ed25519 签名），交法制机构在数据库之外留存。")
+def checkpoint_cmd(
+    out: Annotated[Optional[str], typer.Option("--out", help="写入的文件（省略时输出到屏幕）")] = None,
+    as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    from ..engine import api
+
+    r = api.ledger_checkpoint(as_, out)
+    if json_:
+        print_json(r)
+    elif out:
+        print(f"已签发检查点：日志“{r['origin']}”前 {r['size']} 条，时间 {r['time']}，已写入 {r['path']}（请交法制机构留存）")
+    else:
+        typer.echo(r["note"], nl=False)
 
 
 @app.command("export", help="导出案卷（供复核或法院）：基本情况、办理经过、每个期限的计算说明、文书哈希、合规检查。")

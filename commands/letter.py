@@ -63,12 +63,10 @@ def _kind(r: dict) -> str:
 
 
 def _copy(r: dict, out: Path) -> None:
-    import shutil
-
-    out.mkdir(parents=True, exist_ok=True)
-    dest = out / Path(r["path"]).name
-    shutil.copyfile(r["path"], dest)
-    r["copy"] = str(dest)
+    """A copy of the letter in `out`, by the same rule as every --out (never onto the
+    instance's own files, letters included)."""
+    source = Path(r["path"])
+    r["copy"] = str(_api().write_output(source.read_bytes(), out / source.name))
 
 
 def _render_batch(case: str | None, pending: bool, workers: int | None, out: Path | None, as_: str | None,
@@ -112,6 +110,23 @@ def list_cmd(case: Annotated[str, typer.Argument(help="案件 ID 或编号")], a
     from .render import print_letter_list
 
     print_letter_list(rows)  # a table fitted to the terminal, then each path whole on its own line
+
+
+@app.command("copy", help="把一份文书另存为文件（按文号或种类）：经 ogi 服务办理时，文件属于您本人，可打印或发送。")
+def copy_cmd(
+    case: Annotated[str, typer.Argument(help="案件 ID 或编号")],
+    which: Annotated[str, typer.Argument(help="文号，或文书种类（登记回执、答复书等）")],
+    out: Annotated[str, typer.Option("--out", help="另存为的文件（.pdf；与 --docx 合用时 .docx）")],
+    docx: Annotated[bool, typer.Option("--docx", help="另存 Word 工作副本（DOCX）而不是 PDF")] = False,
+    as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    api = _api()
+    r = api.letter_copy(as_, case, which, docx=docx)
+    path = api.write_output(r.pop("data"), out)
+    if json_:
+        print_json({**r, "path": str(path)})
+    else:
+        print(f"已另存：{path}（案件 {r['case']} 的 {r['number']}，{r['kind_label']}，第 {r['version']} 版）")
 
 
 @app.command("verify", help="核验 PDF 文件是否为某案件办理记录中登记的那一份（按 SHA-256）。")

@@ -24,6 +24,7 @@ DOORS = {
     # case work (engine/cases)
     "Registration": "cases.steps:Registration",
     "list_letters": "cases.letter_desk:list_letters",
+    "letter_copy": "cases.letter_desk:letter_copy",
     "render_case_letters": "cases.letter_desk:render_case_letters",
     "render_batch": "cases.letter_desk:render_batch",
     "check_render_request": "cases.letter_desk:check_render_request",
@@ -61,6 +62,8 @@ DOORS = {
     # the legal office (engine/legal)
     "audit_verify": "legal.audit:verify",
     "audit_export": "legal.dossier:export",
+    "ledger_key": "ledger.store:key",
+    "ledger_checkpoint": "ledger.store:make_checkpoint",
     "case_history": "legal.dossier:history",
     "history_change_text": "legal.dossier:change_text",
     "history_note": "legal.dossier:event_note",
@@ -74,7 +77,7 @@ DOORS = {
     "dashboard": "legal.dashboard:build",
     "state_diagram": "legal.diagram:render",
     "html_to_pdf": "..letters.pdf:html_to_pdf",
-    "write_output": "..letters.pdf:write_output",
+    "write_output": "store.files:write_output",  # --out: never onto the instance's own files
     "export_path": "config:export_path",
 }
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import LetterError, os_reason
+from ..errors import InputError, LetterError, os_reason
 
 
 class Face(NamedTuple):
@@ -216,15 +216,82 @@ def html_to_pdf(html: str) -> bytes:
         return HTML(string=html).write_pdf()
 
 
-def write_output(data: bytes | str, out: str | Path) -> Path:
-    """Write a report file (parent directories created); LetterError when it cannot."""
+def write_output(data: bytes | str, out: str | Path, *, check=None) -> Path:
+    """Write a report file (parent directories created) and return where it went.
+
+    `check(path) -> Path` says where `path` may be written (the instance's rule, engine/store/
+    files.py output_target, which raises when it may not); without it only an existing target
+    that is not a regular file (a directory, device, FIFO, socket) is refused. The data goes to
+    a new file in the checked folder, opened once and confirmed to be the folder that was
+    checked (nothing swapped in between), which then takes the target's name (rename): an
+    existing file is never written through, so a hard link to it elsewhere keeps its content,
+    and a name swapped for a link meanwhile is replaced, not followed. InputError for a refused
+    target, LetterError when the file cannot be written."""
+    import os
+    import stat as st_
+
     path = Path(out).expanduser()
+    target = check(path) if check is not None else plain_output_target(path)
+    folder, name = target.parent, target.name
+    tmp = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
+        folder.mkdir(parents=True, exist_ok=True)
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise LetterError(f"无法写入文件 {path}：{os_reason(exc)}；请检查目录权限或磁盘空间") from None
+    written = False
+    try:
+        opened = _folder_of(dfd)
+        if opened is not None and opened != folder:
+            raise InputError(f"不能写入 {path}：目录 {folder} 在写入时被替换（现指向 {opened}）；请重新执行")
+        try:
+            old = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+            mode = st_.S_IMODE(old.st_mode) if st_.S_ISREG(old.st_mode) else None
+        except OSError:
+            mode = None
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666, dir_fd=dfd)
+        written = True
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)  # an export written again keeps the permissions it was given
+        os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        written = False
+    except OSError as exc:
+        raise LetterError(f"无法写入文件 {path}：{os_reason(exc)}；请检查目录权限或磁盘空间") from None
+    finally:
+        if written:
+            try:
+                os.unlink(tmp, dir_fd=dfd)
+            except OSError:
+                pass
+        os.close(dfd)
     return path
+
+
+def _folder_of(dfd: int) -> Path | None:
+    """Where an open directory really is (Linux: /proc/self/fd), or None where that is unknown."""
+    import os
+
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{dfd}"))
+    except OSError:
+        return None
+
+
+def plain_output_target(path: Path) -> Path:
+    """Where `path` leads (symbolic links followed, `..` resolved); InputError when it is an
+    existing directory, device, FIFO or socket."""
+    import os
+    import stat as st_
+
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return target  # a new file (an unwritable place fails at the write, with its reason)
+    if st_.S_ISDIR(mode):
+        raise InputError(f"不能写入 {path}：这是一个目录，不是文件；请在 --out 中写明文件名")
+    if not st_.S_ISREG(mode):
+        raise InputError(f"不能写入 {path}：这不是普通文件（是设备、管道或套接字）；请在 --out 中写一个普通文件的路径")
+    return target

@@ -105,6 +105,9 @@ class Accounts:
     def uid(self, key: str) -> int:
         return pwd.getpwnam(self.names[key]).pw_uid
 
+    def gid(self, key: str) -> int:
+        return pwd.getpwnam(self.names[key]).pw_gid
+
     def delete(self) -> None:
         for name in self.names.values():
             subprocess.run(["userdel", name], capture_output=True)
@@ -297,10 +300,10 @@ class Deployment:
     def client_env(self, env: dict | None = None) -> dict:
         return {"OGI_HOME": str(self.home), "PATH": PATH, **(env or {})}
 
-    def run(self, who: str, *args: str, env: dict | None = None, timeout: float = 60) -> CliResult:
-        """`ogi ARGS` as the OS account of `who` (a key of Accounts, or an account name)."""
+    def run(self, who: str, *args: str, env: dict | None = None, timeout: float = 60, cwd: str = "/tmp") -> CliResult:
+        """`ogi ARGS` as the OS account of `who` (a key of Accounts, or an account name), in `cwd`."""
         r = subprocess.run([self.rt.ogi, *map(str, args)], env=self.client_env(env), capture_output=True, text=True,
-                           cwd="/tmp", timeout=timeout, stdin=subprocess.DEVNULL, **as_account(self.account(who)))
+                           cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL, **as_account(self.account(who)))
         return CliResult(r.returncode, r.stdout, r.stderr)
 
     def popen(self, who: str, *args: str, env: dict | None = None, **kw) -> subprocess.Popen:

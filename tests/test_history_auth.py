@@ -62,6 +62,10 @@ def _old_event(case_id: int) -> int:
         ev = rows.EventRow(0, case_id, seq, at, "li", "warning_sent", None, "", "{}", prev,
                            event_hash(case_id, seq, at, "li", "warning_sent", None, "", "{}", prev), "")
         rows.insert_event(db, ev)
+        # Migration 0007 gave every event of that time its leaf in the agency's log.
+        from ogi.engine.ledger import store as ledger
+
+        ledger.append_leaf(db, "event", ev.id, ledger.event_body(ev, rows.case_number(db, case_id)))
     return seq
 
 

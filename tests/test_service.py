@@ -14,13 +14,16 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
 import subprocess
+import tempfile
 import termios
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -549,3 +552,55 @@ def test_output_files_cannot_touch_the_services_data(lite, accounts):
         precious.unlink(missing_ok=True)
         planted.unlink(missing_ok=True)
     assert lite.run("li", "case", "show", case).exit_code == 0
+
+
+def test_report_files_belong_to_whoever_asked(lite, accounts):
+    """Through the service a report's --out file is opened by the client, with the asker's own
+    rights: the legal office gets its dossier in its own folder, as its own file (not the service
+    account's), relative paths included; a failed command leaves no empty file behind."""
+    case = str(lite.register("li")["id"])
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="ogt-zhao-"))
+    try:
+        os.chown(folder, accounts.uid("zhao"), accounts.gid("zhao"))
+        os.chmod(folder, 0o700)  # the service account cannot even enter it
+        target = folder / "案卷.csv"
+        r = lite.run("zhao", "audit", "export", case, "--format", "csv", "--out", str(target))
+        assert r.exit_code == 0, r.stderr
+        st = target.stat()
+        assert (st.st_uid, st.st_gid) == (accounts.uid("zhao"), accounts.gid("zhao"))
+        assert "办理经过" in target.read_text("utf-8") or case in target.read_text("utf-8")
+        assert str(target) in r.stdout
+        r = lite.run("zhao", "states", "diagram", "--format", "mermaid", "--out=流程图.mmd", env={}, cwd=str(folder))
+        assert r.exit_code == 0, r.stderr
+        assert (folder / "流程图.mmd").stat().st_uid == accounts.uid("zhao")
+        assert "stateDiagram" in (folder / "流程图.mmd").read_text("utf-8")
+        r = lite.run("zhao", "audit", "export", "999999", "--format", "csv", "--out", str(folder / "none.csv"))
+        assert r.exit_code == 1 and not (folder / "none.csv").exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_clerk_copies_a_letter_to_print(lite, accounts):
+    """The letters folder is the service account's alone; `ogi letter copy` is how a clerk gets a
+    letter through the service: the copy is the clerk's own file, byte for byte the recorded PDF."""
+    case = lite.register("li")
+    path = _wait_for_letter(case)
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="ogt-li-"))
+    try:
+        os.chown(folder, accounts.uid("li"), accounts.gid("li"))
+        os.chmod(folder, 0o700)
+        target = folder / "回执.pdf"
+        end = time.monotonic() + 10  # the file exists a moment before its row says "rendered"
+        while True:
+            r = lite.run("li", "letter", "copy", str(case["id"]), "登记回执", "--out", str(target))
+            if r.exit_code == 0 or "尚未生成" not in r.stderr or time.monotonic() > end:
+                break
+            time.sleep(0.05)
+        assert r.exit_code == 0, r.stderr
+        assert "已另存" in r.stdout and str(target) in r.stdout
+        assert target.stat().st_uid == accounts.uid("li")
+        assert target.read_bytes() == Path(path).read_bytes()
+        r = lite.run("li", "letter", "copy", str(case["id"]), "答复书", "--out", str(folder / "none.pdf"))
+        assert r.exit_code == 1 and "没有" in r.stderr and not (folder / "none.pdf").exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

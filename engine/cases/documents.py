@@ -25,7 +25,7 @@ from ...letters.kinds import short_label
 from .steps import append_event, events_of
 from ..config import Config, home_dir, load_config
 from ..store.db import read_session, write_session
-from ...errors import LetterError, NotFound, os_reason
+from ...errors import InputError, LetterError, NotFound, os_reason
 from .history import EventView
 from ..masking import mask_id_number
 from ..store.tables import Applicant, Case, Letter
@@ -408,13 +408,64 @@ def render_pending(case_id: int | None = None, *, workers: int | None = 1, progr
     return render_letters(letter_ids(case_id), workers=workers, progress=progress)
 
 
-def verify_file(path: Path) -> dict:
-    """Which case's history records this exact file (by SHA-256), if any."""
+# `ogi letter verify`: a letter is a few hundred kilobytes; anything this large is not one of ours
+# and is refused before a byte of it is read.
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
+
+
+def _not_a_file(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words (None for a regular file)."""
+    import stat
+
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "这是一个目录，不是文件"
+    if stat.S_ISFIFO(mode):
+        return "这是一个管道（FIFO），不是文件"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "这是一个设备，不是文件"
+    if stat.S_ISSOCK(mode):
+        return "这是一个套接字，不是文件"
+    return "这不是普通文件"
+
+
+def _file_sha256(path: Path) -> str:
+    """The SHA-256 of a regular file of at most MAX_VERIFY_BYTES; InputError for anything else,
+    said before reading it: stat first, then open without blocking (a FIFO swapped in between
+    cannot hang us) and check again what was opened."""
+    limit = f"超过 {MAX_VERIFY_BYTES // (1024 * 1024)} MB 的上限，不是本系统生成的文书"
+
+    def check(st: os.stat_result) -> None:
+        what = _not_a_file(st.st_mode)
+        if what is None and st.st_size > MAX_VERIFY_BYTES:
+            what = f"文件有 {st.st_size:,} 字节，{limit}"
+        if what is not None:
+            raise InputError(f"不能核验 {path}：{what}；请指定要核验的 PDF 文书文件")
+
     try:
-        data = path.read_bytes()
+        check(os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise NotFound(f"无法读取文件 {path}：{os_reason(exc)}") from None
-    sha = hashlib.sha256(data).hexdigest()
+    h, read = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            check(os.fstat(fh.fileno()))  # what was opened, not what was looked at
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                read += len(block)
+                if read > MAX_VERIFY_BYTES:  # it grew while we read it
+                    raise InputError(f"不能核验 {path}：文件{limit}；请指定要核验的 PDF 文书文件")
+                h.update(block)
+    except OSError as exc:
+        raise NotFound(f"无法读取文件 {path}：{os_reason(exc)}") from None
+    return h.hexdigest()
+
+
+def verify_file(path: Path) -> dict:
+    """Which case's history records this exact file (by SHA-256), if any. Only a regular file
+    of at most MAX_VERIFY_BYTES is read (devices, FIFOs and directories are refused unread)."""
+    sha = _file_sha256(Path(path))
     from ..store.tables import HistoryEvent
 
     with read_session() as s:

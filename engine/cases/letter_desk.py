@@ -85,3 +85,42 @@ def check_render_request(ref: str | None, kind: str | None, pending: bool, all_:
         raise InputError("请指定案件 ID 或编号；要生成所有案件的文书，请使用 --pending（待生成的）或 --all（全部）")
     if (pending or all_) and kind is not None:
         raise InputError("--pending / --all 不能与文书种类同时使用")
+
+
+def letter_copy(login: str | None, ref: str, which: str, *, docx: bool = False) -> dict:
+    """The recorded file of one letter of a case, for `ogi letter copy`: `which` is the letter's
+    文号 or its kind (code or Chinese name). The PDF must still be the one the history records
+    (its SHA-256); through the service this is how a clerk gets a letter to print, since the
+    letters folder is the service account's alone."""
+    import hashlib
+    from pathlib import Path
+
+    from ...errors import os_reason
+    from ...letters import LetterKind, resolve_kind
+
+    resolve_actor(load_config(), login)
+    case, letters = _letters_of(ref)
+    chosen = [l for l in letters if l.number == which.strip()]
+    if not chosen:
+        try:
+            kind = resolve_kind(which).value
+        except (InputError, ValueError):
+            kind = None
+        chosen = [l for l in letters if l.kind == kind]
+    listing = "、".join(f"{l.number}（{LetterKind(l.kind).short}）" for l in letters) or "（尚无文书）"
+    if not chosen:
+        raise NotFound(f"案件 {case.number} 没有文号或种类为“{which}”的文书；已有：{listing}")
+    if len(chosen) > 1:
+        raise InputError(f"案件 {case.number} 有 {len(chosen)} 份“{which}”：请用文号指明一份（{listing}）")
+    letter = chosen[0]
+    if letter.status != "rendered" or not letter.path:
+        raise LetterError(f"文书 {letter.number} 尚未生成：请稍候，或用 ogi letter render {case.number} 生成")
+    path = Path(letter.path).with_suffix(".docx") if docx else Path(letter.path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LetterError(f"无法读取文书 {letter.number} 的文件 {path}：{os_reason(exc)}") from None
+    if not docx and hashlib.sha256(data).hexdigest() != letter.sha256:
+        raise LetterError(f"文书 {letter.number} 的文件与办理记录中登记的不一致（可能被改动）：请法制机构用 ogi audit verify 核验")
+    return {"case": case.number, "number": letter.number, "kind": letter.kind, "kind_label": LetterKind(letter.kind).short,
+            "version": letter.rendered_version, "sha256": letter.sha256, "data": data}

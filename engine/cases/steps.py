@@ -19,6 +19,7 @@ from ..config import Config
 from ..store import rows
 from ...errors import InputError, StepRefused
 from .history import GENESIS, EventView, canonical_json, decode, event_hash
+from ..ledger import store as ledger
 from ..identity import SYSTEM, Actor, now_shanghai, require_role
 from .fees import fee_amount
 from .numbering import allocate_letters
@@ -113,21 +114,29 @@ def effective_receipt(reg: Registration, cfg: Config, cal: WorkCalendar) -> tupl
 # --------------------------------------------------------------------------- events
 
 def _append_event(db: rows.Db, case_id: int, actor: Actor | str, action: str, effective_on: dt.date | None,
-                  reason: str, data: dict, *, tip: tuple[int, str] | None = None) -> rows.EventRow:
+                  reason: str, data: dict, *, tip: tuple[int, str] | None = None,
+                  number: str | None = None) -> rows.EventRow:
     """actor: the Actor who acts (its authentication is recorded with it), or the login of the
     service's own work ("system": letters rendered, warnings sent).
     tip: (seq, hash) of the case's last event when the caller has just read it with the case
-    row locked (run_step, register): the chain cannot move meanwhile, so no second SELECT."""
+    row locked (run_step, register): the chain cannot move meanwhile, so no second SELECT.
+    number: the case's number when the caller holds the case row (else read here).
+
+    Every event is also a leaf of the agency's log (engine/ledger/store.py), written with it in
+    this transaction (one round trip more on PostgreSQL: the counter that numbers the leaves)."""
     login, auth = (actor.login, actor.auth) if isinstance(actor, Actor) else (actor, SYSTEM)
     if tip is None:
         tip = rows.chain_tip(db, case_id) or (0, GENESIS)
+    if number is None:
+        number = rows.case_number(db, case_id)
     seq, prev = tip[0] + 1, tip[1]
     recorded_at = now_shanghai().isoformat()
     payload = canonical_json(data)
     ev = rows.EventRow(0, case_id, seq, recorded_at, login, action, effective_on, reason, payload, prev,
                        event_hash(case_id, seq, recorded_at, login, action, effective_on, reason, payload, prev, auth),
                        auth)
-    rows.insert_event(db, ev)
+    body = ledger.event_body(ev, number)
+    rows.insert_event_and_leaf(db, ev, ledger.leaf_hex(body), body)
     return ev
 
 
@@ -233,7 +242,7 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     refresh_cache(case, facts, clk.compute_clocks(facts, cal))
     rows.insert_case(db, case)
     # A case created in this very transaction has no event yet: the chain starts at GENESIS.
-    ev = _append_event(db, case.id, actor, "register", received_on, "", data, tip=(0, GENESIS))
+    ev = _append_event(db, case.id, actor, "register", received_on, "", data, tip=(0, GENESIS), number=case.number)
     allocate_letters(db, cfg, case, ev, None, received_on)
     return case
 
@@ -388,7 +397,7 @@ def run_step(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
         no = len(facts.consultations) + 1  # its number in the case (clocks.apply_step numbers it alike)
         data.update(consultation_id=con_id, consultation_no=no, due_on=due)
         extra.update(consultation_no=no, consultation_id=con_id, consultation_due=due)
-    ev = _append_event(db, case.id, actor, trigger.value, effective_on, reason, data, tip=tip)
+    ev = _append_event(db, case.id, actor, trigger.value, effective_on, reason, data, tip=tip, number=case.number)
     clk.apply_step(facts, trigger, effective_on, decode(ev.data), actor.login)
     if trigger is Trigger.CONSULTATION_REPLY:
         rows.record_consultation_reply(db, params["consultation_id"], effective_on, params.get("opinion"), reason)
@@ -455,7 +464,8 @@ def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor
                 after.setdefault("consultations", {})[str(con.id)] = new_due
                 rows.set_consultation_due(db, con.id, new_due)
         if before != after:
-            _append_event(db, case_id, actor, "recompute", None, why, {"before": before, "after": after}, tip=tip)
+            _append_event(db, case_id, actor, "recompute", None, why, {"before": before, "after": after}, tip=tip,
+                          number=case.number)
             rows.save_projection(db, case)
             changes.append({"case": case.number, "before": before, "after": after})
     return changes

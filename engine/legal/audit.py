@@ -244,9 +244,43 @@ def snapshot(s: Session) -> None:
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def verify(login: str | None, progress=None) -> dict:
+def verify(login: str | None, progress=None, checkpoint: str | None = None, key: str | None = None) -> dict:
+    """The record (verify_session) and the agency's log (engine/ledger/store.py): every history
+    row equals its leaf and every event leaf has its row; given a checkpoint file the legal office
+    kept, its signature (by `key`, else the instance's own key) and that the log's first `size`
+    leaves still have the checkpoint's root (nothing removed or rewritten since)."""
+    from ...errors import InputError
+    from ..ledger.store import read_checkpoint, verify_ledger
+
     cfg = load_config()
     resolve_actor(cfg, login)
+    cp = used = source = None
+    if checkpoint is not None:
+        cp, used, source = read_checkpoint(checkpoint, key)
+    elif key is not None:
+        raise InputError("--key 只在核验检查点时使用：请同时用 --checkpoint 指定检查点文件")
     with read_session() as s:
         snapshot(s)
-        return verify_session(s, cfg, progress)
+        r = verify_session(s, cfg, progress)
+        ledger = verify_ledger(s, cp)
+    # One finding per case, as for the chain: the log adds what the chain cannot see (a chain
+    # recomputed after an edit, a deleted case, an inserted event), not a second line.
+    named = {b["case_id"] for b in r["broken"] if b["case_id"] is not None and b["kind"] == "history"}
+    extra = [f for f in ledger["findings"] if f["case_id"] is None or f["case_id"] not in named]
+    seen: set = set()
+    for f in extra:
+        key_ = (f["case_id"], f["problem"]) if f["case_id"] is None else f["case_id"]
+        if key_ not in seen:
+            seen.add(key_)
+            r["broken"].append(f)
+    r["broken"].sort(key=lambda b: (b["case_id"] or 0, _ORDER[b["kind"]]))
+    r["ok"] = not r["broken"]
+    r["ledger"] = {"leaves": ledger["leaves"], "root": ledger["root"], "checkpoint": None}
+    if cp is not None:
+        r["ledger"]["checkpoint"] = {"origin": cp.origin, "size": cp.size, "root": cp.root.hex(),
+                                     "time": cp.time.isoformat() if cp.time else None,
+                                     "key": used, "key_source": source}
+    return r
+
+
+_ORDER = {"ledger": 0, "history": 1, "projection": 2, "letter": 3, "numbering": 4}

@@ -130,7 +130,8 @@ def dossier(login: str | None, ref: str) -> dict:
 
 def export(login: str | None, ref: str, fmt: str, out: str | None) -> dict:
     """Build the dossier and write it as PDF, CSV or JSON; returns {format, path|content}."""
-    from ...letters.pdf import html_to_pdf, write_output
+    from ...letters.pdf import html_to_pdf
+    from ..store.files import write_output  # --out: never onto the instance's own files
 
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"导出格式“{fmt}”不存在；可选：{'、'.join(EXPORT_FORMATS)}")

@@ -9,6 +9,7 @@ A warning whose clock moved or stopped before it could be sent is cancelled, not
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
@@ -81,8 +82,11 @@ def _view(s, cfg: Config, ch: ChannelSettings, case, w) -> WarningView:
 
 
 def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
-               transports: dict[str, Transport] | None = None, url: str | None = None, batch: int = 500) -> dict:
+               transports: dict[str, Transport] | None = None, url: str | None = None, batch: int = 500,
+               cancel: threading.Event | None = None) -> dict:
     """Deliver every due delivery once. `now` is injected (tests, replays); naive = Shanghai time.
+    `cancel` (the daemon's stop event): once set, the delivery in progress is cut short (it is
+    recorded as failed, to be retried) and nothing more is claimed; `stopped` says so.
 
     Per (warning, channel, address) group: claim the rows (a lease, so two senders never send
     the same row), drop it if the clock moved or the case closed, send outside any transaction,
@@ -100,15 +104,22 @@ def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
     now = now or dt.datetime.now(SHANGHAI)
     now_utc = utc_naive(now)
     own = transports is None
-    transports = default_transports(ch) if own else transports
+    transports = default_transports(ch, cancel) if own else transports
     res = {"now": (now if now.tzinfo else now.replace(tzinfo=SHANGHAI)).isoformat(), "due": 0, "sent": 0,
            "messages": 0, "failed": 0, "cancelled": 0, "errors": []}
+
+    def stopping() -> bool:
+        if cancel is not None and cancel.is_set():
+            res["stopped"] = True
+            return True
+        return False
+
     seen: set[int] = set()
     down: dict[tuple, str] = {}
     try:
         with read_session(url) as s:
             cal = load_calendar(s)
-        while True:  # batches until nothing is due: every handled row leaves the due set
+        while not stopping():  # batches until nothing is due: every handled row leaves the due set
             with read_session(url) as s:
                 rows = [d for d in s.exec(sm_select(WarningDelivery).where(
                     WarningDelivery.status.in_(OPEN_STATUSES),
@@ -125,6 +136,8 @@ def send_round(now: dt.datetime | None = None, *, cfg: Config | None = None,
                     err = f"没有“{WARNING_CHANNELS.get(d.channel, d.channel)}”发送渠道"
                 groups.setdefault((d.warning_id, d.channel, addr, err), []).append(d)
             for (wid, channel, addr, err), ds in groups.items():
+                if stopping():  # the rows not claimed stay due for the next round
+                    break
                 _deliver(wid, channel, addr, err, ds, cfg, ch, cal, transports, down, now, now_utc, url, res)
     finally:
         if own:

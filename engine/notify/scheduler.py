@@ -97,8 +97,11 @@ class InstanceLock:
             self._conn = None
 
 
-def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> dict:
-    """Sweep as of today (Asia/Shanghai; OGI_TODAY fixes it), then send what is due."""
+def one_round(url: str | None = None, *, log: Callable[[str], None] = print,
+              cancel: threading.Event | None = None) -> dict:
+    """Sweep as of today (Asia/Shanghai; OGI_TODAY fixes it), then send what is due. `cancel`
+    (set by SIGTERM/SIGINT) cuts the sending short: a delivery in progress is abandoned within a
+    fraction of a second and recorded as failed, to be retried by the next daemon."""
     from ..config import load_config
     from ..identity import today
     from .delivery import send_round
@@ -107,7 +110,7 @@ def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> 
     cfg = load_config()  # re-read every round: a corrected config takes effect without restart
     day = today()
     sw = sweep(day, cfg=cfg, url=url)
-    sent = send_round(cfg=cfg, url=url)
+    sent = send_round(cfg=cfg, url=url, cancel=cancel)
     log(f"{day} 扫描：候选案件 {sw['candidates']} 件，新提醒 {sw['created']} 条；发送：成功 {sent['sent']} 条，"
         f"失败 {sent['failed']} 条，取消 {sent['cancelled']} 条")
     for e in sent["errors"][:5]:
@@ -117,15 +120,19 @@ def one_round(url: str | None = None, *, log: Callable[[str], None] = print) -> 
         log(f"  发送失败（将于 {e['next_attempt_at']} 重试）：案件 {e['case']} {channel}：{e['error']}")
     for e in sw["errors"][:5]:
         log(f"  无法计算案件 {e['case']} 的期限：{e['error']}")
+    if sent.get("stopped"):
+        log("  收到停止信号：本轮发送已中断，未发出的提醒留在发件箱，下次运行时发送")
     return {"sweep": sw, "send": sent}
 
 
-def _safe_round(url: str | None, log, err) -> None:
+def _safe_round(url: str | None, log, err, cancel: threading.Event | None = None) -> None:
     """The job body: nothing it raises may kill the daemon; the next run tries again."""
     from ..store.db import describe_storage_error
 
+    if cancel is not None and cancel.is_set():
+        return  # stopping: a run that starts now has nothing to finish
     try:
-        one_round(url, log=log)
+        one_round(url, log=log, cancel=cancel)
     except OgiError as exc:
         err(f"本轮提醒未完成：{exc.message}")
     except Exception as exc:  # noqa: BLE001
@@ -162,7 +169,12 @@ def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, onc
                url: str | None = None, log: Callable[[str], None] = print,
                err: Callable[[str], None] = print, poll: float = 0.2,
                on_result: Callable[[dict], None] | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or `max_runtime` seconds). Returns the exit code."""
+    """Run until SIGTERM/SIGINT (or `max_runtime` seconds). Returns the exit code.
+
+    The signal sets `stop`, which is also the transports' cancel event: a delivery in progress
+    (say, to a server that drips a byte a second) is cut short within a fraction of a second
+    and recorded as failed for the next run, the round claims nothing more, and the daemon exits
+    with code 0 within seconds."""
     from ..store.db import database_url, describe_url
 
     url = url or database_url()
@@ -187,11 +199,11 @@ def run_daemon(*, interval_minutes: float, max_runtime: float | None = None, onc
                                  "同一数据库只能运行一个，本进程退出。需要立即提醒时请用“ogi warnings sweep”和“ogi warnings send”")
         try:
             if once:  # errors propagate: cron sees exit code 1 and the one-line message
-                result = one_round(url, log=log)
+                result = one_round(url, log=log, cancel=stop)
                 if on_result is not None:
                     on_result(result)
                 return 0
-            sched = build_scheduler(lambda: _safe_round(url, log, err), interval_minutes)
+            sched = build_scheduler(lambda: _safe_round(url, log, err, stop), interval_minutes)
             sched.start()
             log(f"提醒守护进程已启动：每 {interval_minutes:g} 分钟扫描并发送一次（{lock.where}）")
             started = checked = time.monotonic()

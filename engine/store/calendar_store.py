@@ -233,7 +233,15 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
             f"确需以新文件替换的，请加 --replace 重新导入（所有未办结案件的期限将随之重新计算）"
         )
 
+    # The import is a leaf of the agency's log (engine/ledger/store.py), in this transaction; its
+    # index first (the log's lock), then the time the row and the leaf record.
+    from ..ledger import store as ledger
+    from .rows import of_session
+
+    idx = ledger.next_index(of_session(session))
     now = _store_notice(session, row, year, text, digest, actor.login)
+    ledger.append_leaf(of_session(session), "calendar", year,
+                       ledger.calendar_body(year, digest, actor.login, actor.auth, now, previous is not None), idx)
 
     cal = load_calendar(session)
     # RULES.md NO DATA: provisional deadlines are recomputed, and each change logged, on import.

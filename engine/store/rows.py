@@ -413,3 +413,58 @@ def count_applications_up_to(db: Db, applicant_ids: list[int], since: dt.date, r
     return db.one(f"SELECT COUNT(*) FROM cases WHERE applicant_id IN ({marks}) AND received_on >= ? "
                   "AND (received_on < ? OR (received_on = ? AND id <= ?))",
                   [*applicant_ids, since, received_on, received_on, case_id])[0]
+
+
+# --------------------------------------------------------------------------- the agency's log (engine/ledger/store.py)
+
+def insert_leaf(db: Db, idx: int, kind: str, ref: int, leaf_hash: str, body: str) -> None:
+    db.run("INSERT INTO ledger_leaf (idx, kind, ref, leaf_hash, body) VALUES (?, ?, ?, ?, ?)",
+           (idx, kind, ref, leaf_hash, body))
+
+
+_LOCK_COUNTER = ("INSERT INTO counter (scope, year, value) VALUES (?, ?, 0) "
+                 "ON CONFLICT (scope, year) DO UPDATE SET value = counter.value RETURNING value")
+
+
+def lock_counter(db: Db, scope: str, year: int) -> int:
+    """Take a counter's row lock without moving it (created at 0 if missing): the writers that
+    number through it wait until this transaction ends. Its value."""
+    return db.one(_LOCK_COUNTER, (scope, year))[0]
+
+
+def insert_checkpoint(db: Db, size: int, root: str, note: str, made_at: str, made_by: str) -> int:
+    return db.insert("INSERT INTO ledger_checkpoint (size, root, note, made_at, made_by) VALUES (?, ?, ?, ?, ?)",
+                     (size, root, note, made_at, made_by))
+
+
+def case_number(db: Db, case_id: int) -> str | None:
+    row = db.one("SELECT number FROM cases WHERE id = ?", (case_id,))
+    return row[0] if row else None
+
+
+
+# PostgreSQL: the leaf's index (the counter upsert, whose row lock orders the writers until they
+# commit), the event and its leaf in one round trip (data-modifying WITH). Executed as written
+# (psycopg placeholders), not through Db._sql.
+_EVENT_AND_LEAF_PG = ("WITH n AS (INSERT INTO counter (scope, year, value) VALUES ('ledger', 0, 1) "
+                      "ON CONFLICT (scope, year) DO UPDATE SET value = counter.value + 1 RETURNING value), "
+                      "e AS (INSERT INTO history_event (case_id, seq, recorded_at, actor, action, effective_on, "
+                      "reason, data, prev_hash, hash, actor_auth) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                      "RETURNING id) INSERT INTO ledger_leaf (idx, kind, ref, leaf_hash, body) "
+                      "SELECT n.value - 1, 'event', e.id, %s, %s FROM n, e RETURNING ref, idx")
+
+
+def insert_event_and_leaf(db: Db, ev: EventRow, leaf_hash: str, body: str) -> int:
+    """A history event and its leaf in the agency's log (kind "event", ref = the event's id, the
+    next index of the counter ("ledger", 0)): one round trip on PostgreSQL, three in-process
+    statements on SQLite. The leaf's index."""
+    if db.sqlite:
+        idx = next_value(db, "ledger", 0) - 1
+        insert_event(db, ev)
+        insert_leaf(db, idx, "event", ev.id, leaf_hash, body)
+        return idx
+    cur = db._cur
+    cur.execute(_EVENT_AND_LEAF_PG, (ev.case_id, ev.seq, ev.recorded_at, ev.actor, ev.action, ev.effective_on,
+                                     ev.reason, ev.data, ev.prev_hash, ev.hash, ev.actor_auth, leaf_hash, body))
+    ev.id, idx = cur.fetchone()
+    return idx

@@ -190,3 +190,31 @@ class LegalChallenge(SQLModel, table=True):
     recorded_by: str = ""
     filed_event_id: Optional[int] = None
     result_event_id: Optional[int] = None
+
+
+# --------------------------------------------------------------------------- the agency's log (0007_ledger)
+# Written by engine/ledger/store.py (through rows.insert_leaf, in each step's transaction).
+
+class LedgerLeaf(SQLModel, table=True):
+    """One leaf of the agency's RFC 6962 Merkle tree; append-only (the database refuses UPDATE
+    and DELETE), numbered gap-free in commit order by the counter row ("ledger", 0)."""
+
+    __tablename__ = "ledger_leaf"
+    idx: int = Field(sa_column=Column("idx", Integer, primary_key=True, autoincrement=False))  # 0-based
+    kind: str = Field(sa_column=Column(Text, nullable=False))  # event | calendar | config | restore
+    ref: int  # the history_event id; the calendar year
+    leaf_hash: str = Field(sa_column=Column(Text, nullable=False))  # hex of merkle.leaf_hash(body)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the canonical bytes (UTF-8 text)
+
+
+class LedgerCheckpoint(SQLModel, table=True):
+    """A signed checkpoint the instance made (`ogi audit checkpoint`); the proof is the note the
+    legal office keeps, not this row."""
+
+    __tablename__ = "ledger_checkpoint"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    size: int
+    root: str = Field(sa_column=Column(Text, nullable=False))  # hex
+    note: str = Field(sa_column=Column(Text, nullable=False))  # the signed note, as written out
+    made_at: str = Field(sa_column=Column(Text, nullable=False))  # ISO 8601 +08:00
+    made_by: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
