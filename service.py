@@ -49,7 +49,7 @@ def serve(path: str, *, scheduler: bool = True, log: Callable[[str], None] | Non
     stop: list[int] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _frame: stop.append(signum))
-    pool = _Pool(listener, log)
+    pool = _Pool(listener, log, cfg)
     sched = _Scheduler(log) if scheduler else None
     log(f"ogi 服务已启动：{path}（进程 {os.getpid()}；" + (
         "接受声明身份的培训实例" if cfg.identity.allow_declared else "办理人以操作系统账户认证") + "）")
@@ -115,10 +115,13 @@ def warm_up() -> None:
     gc.freeze()  # the warm objects stay out of the collector: children do not copy their pages
 
 
-def _warm_commands(cfg) -> None:
+def _warm_commands(cfg, *, light: bool = False) -> None:
     """Run the read commands clerks use most once, output discarded: their first run in a process
     costs 10-30 times the next (query compilation, rich's tables, lazy imports), and every
-    request's process starts from this one. Read-only; any failure is left for a real request."""
+    request's process starts from this one. Read-only; any failure is left for a real request.
+    light: the few a waiting worker runs again (_Pool._worker) to touch, before its request
+    arrives, the memory every command touches: a forked process copies each page it writes to
+    (reference counts), which otherwise costs the request itself ~10 ms."""
     from . import cli
     from .engine import api
     from .engine.identity import authenticate_peer, forget_peer
@@ -131,10 +134,13 @@ def _warm_commands(cfg) -> None:
     sys.stdout = sys.stderr = io.StringIO()
     try:
         first = _first_case()
-        runs = [["case", "list"], ["case", "list", "--json"], ["calendar", "add", api.today().isoformat(), "20"]]
+        runs = [["calendar", "add", api.today().isoformat(), "20"]]
+        if not light:
+            runs += [["case", "list"], ["case", "list", "--json"]]
         if first:
-            runs += [[*cmd, first] for cmd in (["case", "show"], ["case", "explain"], ["case", "history"])]
-            runs += [["case", "show", first, "--json"]]
+            runs += [["case", "show", first], ["case", "show", first, "--json"]]
+            if not light:
+                runs += [[*cmd, first] for cmd in (["case", "explain"], ["case", "history"])]
         for argv in runs:
             cli.main(argv)
         if first:  # the query a step runs after its commit (api.after_commit), compiled once here
@@ -208,8 +214,8 @@ class _Pool:
     never waits for a fork. A worker that takes a connection tells the parent (its pid on a
     pipe), which forks the next one; every worker serves one request and exits."""
 
-    def __init__(self, listener: socket.socket, log) -> None:
-        self.listener, self.log = listener, log
+    def __init__(self, listener: socket.socket, log, cfg=None) -> None:
+        self.listener, self.log, self.cfg = listener, log, cfg
         self.taken_r, self.taken_w = os.pipe()
         self.idle: set[int] = set()
         self.busy: set[int] = set()
@@ -236,6 +242,8 @@ class _Pool:
                 signal.signal(sig, signal.SIG_DFL)
             _die_with_parent()
             os.close(self.taken_r)
+            if self.cfg is not None:
+                _warm_commands(self.cfg, light=True)
             conn, _ = self.listener.accept()
             os.write(self.taken_w, _PID.pack(os.getpid()))
             os.close(self.taken_w)
