@@ -40,6 +40,8 @@ def init_cmd(json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出
     print(f"配置文件：{result['config']}" + ("（已写出默认配置，请按本机关实际修改）" if result["config_created"] else ""))
     if result["allow_declared"]:
         print("本实例接受声明的办理人（--as、OGI_USER）：仅供演示、培训和测试，每条记录注明“声明身份”。")
+    for t in result["triggers_restored"]:
+        print(t["message"])
     if service_user is not None:
         _print_service_changes(result)
     for line in result["roles"]:

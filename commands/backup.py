@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
     app.command("backup", help="备份数据库（仅系统管理员）：SQLite 在线备份，办理不中断，备份文件经完整性和哈希链核验；"
                                "PostgreSQL 输出 pg_dump / pg_restore 操作命令。")(backup_cmd)
     app.command("restore", help="从备份恢复数据库（仅系统管理员）：先核验备份文件（完整性、哈希链），"
-                                "加 --yes 才替换当前数据库，原数据库另存为 .bak。")(restore_cmd)
+                                "备份的日志须延续最新的检查点（--checkpoint 或当前数据库中记录的），"
+                                "加 --yes 才替换当前数据库，原数据库另存为 .bak，并在日志中记录本次恢复。")(restore_cmd)
 
 
 def backup_cmd(
@@ -41,12 +42,16 @@ def backup_cmd(
 def restore_cmd(
     file: Annotated[str, typer.Argument(help="备份文件")],
     yes: Annotated[bool, typer.Option("--yes", help="确认替换当前数据库")] = False,
+    checkpoint: Annotated[Optional[str], typer.Option(
+        "--checkpoint", help="法制机构留存的检查点文件：备份的日志须延续它（默认对照当前数据库中最新的检查点）")] = None,
+    key: Annotated[Optional[str], typer.Option(
+        "--key", help="核验检查点签名的公钥（或含公钥的文件；默认用本实例的密钥）")] = None,
     as_: AsOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     from ..engine import api
 
-    r = api.restore(as_, file, yes)
+    r = api.restore(as_, file, yes, checkpoint, key)
     if json_:
         print_json(r)
     elif r["backend"] == "postgresql":
@@ -57,6 +62,14 @@ def restore_cmd(
             print(f"  原数据库已另存为 {r['kept_as']}")
         a = r["after"]
         print(f"  恢复后核验：{a['cases']} 件案件、{a['events']} 条办理记录的哈希链完好")
+        cp = r["checkpoint"]
+        if cp:
+            where = f"检查点文件 {cp['path']}" if cp["path"] else "当前数据库中最新的检查点"
+            print(f"  日志延续{where}（{cp['size']} 条，签发于 {cp['time']}）")
+        else:
+            print("  尚无检查点：未对照检查点核验备份的日志")
+        print(f"  已在日志第 {r['restore_leaf']['idx']} 条记录本次恢复（备份 SHA-256 {r['sha256'][:16]}…，"
+              f"日志 {r['log']['size']} 条）")
         for w in a["letter_warnings"][:5]:
             print(f"  注意：{w}")
 

@@ -281,7 +281,7 @@ def _read_year_file(path: str) -> str:
         raise YearFileError(f"文件“{path}”不是 UTF-8 编码的文本，请另存为 UTF-8 后重新导入") from None
 
 
-@app.command("import", help="导入新年度的国务院办公厅节假日安排（TOML 文件，仅系统管理员）；校验通过后入库，并重新计算所有未办结案件的期限。")
+@app.command("import", help="导入新年度的国务院办公厅节假日安排（TOML 文件，仅系统管理员）；校验通过后入库，并重新计算涉及该年度的全部案件（含已办结案件）的期限，变化记入各案件的办理记录。")
 def import_cmd(
     file: Annotated[str, typer.Argument(help="年度日历文件，格式同 calendars/data/2026.toml")],
     replace: Annotated[bool, typer.Option("--replace", help="替换已载入的同一年度安排")] = False,
@@ -306,16 +306,20 @@ def import_cmd(
             f"（放假 {r['days_off']} 天，调休上班 {r['makeup_workdays']} 天）")
     changed = r["changed_cases"]
     if not changed:
-        c.print("未办结案件的期限均无变化。")
+        c.print("涉及该年度的案件期限均无变化。")
         return
-    c.print(f"已重新计算 {len(changed)} 件未办结案件的期限（变化已记入各案件的办理记录）：")
+    closed = sum(1 for x in changed if x.get("closed"))
+    c.print(f"已重新计算期限，{len(changed)} 件案件的期限有变化"
+            + (f"（其中已办结 {closed} 件，可用“ogi check”查看答复是否因此由按期变为逾期）" if closed else "")
+            + "，变化已记入各案件的办理记录：")
     t = Table(box=box.SIMPLE_HEAD)
-    for col in ("案件", "答复期限", "下一期限", "暂定"):
+    for col in ("案件", "答复期限", "下一期限", "暂定", "办结"):
         t.add_column(col)
     for x in changed:
         b, a = x["before"], x["after"]
         t.add_row(x["case"], _arrow(b["answer_due"], a["answer_due"]), _arrow(b["next_due"], a["next_due"]),
-                  _arrow("是" if b["provisional"] else "否", "是" if a["provisional"] else "否"))
+                  _arrow("是" if b["provisional"] else "否", "是" if a["provisional"] else "否"),
+                  "已办结" if x.get("closed") else "")
     c.print(t)
 
 

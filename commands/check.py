@@ -10,7 +10,7 @@ from .common import console, optional_date, print_json
 
 def register(root: typer.Typer) -> None:
     root.command("check", short_help="合规检查：逐案列出法院会指出的问题及依据条款。", help="合规检查：逐案查找法院会指出的问题（逾期补正告知、逾期答复、延期程序、"
-                              "未说明理由、未告知救济途径、未征求第三方意见、送达方式等），每项注明依据条款。"
+                              "未说明理由、未告知救济途径、未征求第三方意见、送达方式，以及节假日安排变更后已办结案件的答复由按期变为逾期或相反等），每项注明依据条款。"
                               "这是一份报告：有问题也以 0 退出，加 --strict 则有问题时退出码为 1。")(check_cmd)
 
 

@@ -109,6 +109,7 @@ def _print_annual(r: dict) -> None:
     c.print(t4)
     c.print(f"本年度收取信息处理费 {r['fees']['count']} 笔，共 {r['fees']['amount']} 元。")
     c.print("[green]勾稽关系成立[/]（一+二=三(七)+四，各列）。撤回申请计入“三(六)3 其他”。")
+    c.print(_api().checkpoint_line(r.get("checkpoint")), markup=False)
 
 
 @app.command("repeated", help="多个申请人申请的相同信息（条例第四十四条：可纳入主动公开）。描述去除空白和标点后相同即视为相同信息。")
@@ -153,3 +154,4 @@ def dashboard_cmd(
         print_json({**data, "path": str(path)})
     else:
         print(f"已生成看板：{path}")
+        print(api.checkpoint_line(data.get("checkpoint")))

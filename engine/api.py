@@ -25,6 +25,7 @@ DOORS = {
     "Registration": "cases.steps:Registration",
     "list_letters": "cases.letter_desk:list_letters",
     "letter_copy": "cases.letter_desk:letter_copy",
+    "checkpoint_line": "ledger.store:checkpoint_line",
     "render_case_letters": "cases.letter_desk:render_case_letters",
     "render_batch": "cases.letter_desk:render_batch",
     "check_render_request": "cases.letter_desk:check_render_request",

@@ -27,7 +27,7 @@ def init_instance(login: str | None, *, training: bool = False, service_user: st
     service_user (root only): the OS account that runs `ogi serve` gets the data to itself.
     writer_role, reader_role (PostgreSQL, run as the tables' owner): the service's role, which
     may append history but never rewrite it, and the legal office's read-only role."""
-    from .store.schema import upgrade
+    from .store.schema import upgrade_and_restore
 
     svc = _service_account(service_user) if service_user is not None else None
     roles = _role_names(writer_role, reader_role)
@@ -42,7 +42,9 @@ def init_instance(login: str | None, *, training: bool = False, service_user: st
     changes = [] if svc is None or created_config else _add_service_section(cfg_file, cfg, svc)
     if _initialised(url) and svc is None:
         require_role(resolve_actor(cfg, login), "admin", what="升级已有数据库（ogi init）")
-    upgrade(url)
+    # An existing database whose append-only triggers were dropped or disabled gets them back,
+    # and the report names each one (issue 15).
+    restored = upgrade_and_restore(url)
     granted = _grant_roles(url, roles) if roles else []
     if svc is not None:
         from .store.db import dispose_engines
@@ -52,7 +54,7 @@ def init_instance(login: str | None, *, training: bool = False, service_user: st
     return {"home": str(home_dir()), "config": str(cfg_file), "config_created": created_config,
             "database": describe_url(url), "allow_declared": cfg.identity.allow_declared,
             "service_user": svc.name if svc is not None else cfg.identity.service_user,
-            "changes": changes, "roles": granted}
+            "changes": changes, "roles": granted, "triggers_restored": restored}
 
 
 def _initialised(url: str) -> bool:

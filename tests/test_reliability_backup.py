@@ -108,7 +108,13 @@ def test_restore_checks_first_keeps_bak_and_rewalks(inst, tmp_path):
     out = r.json
     assert out["restored"] and out["after"]["cases"] == 2 and out["current_cases"] == 4
     restored = snapshot(inst.url)
-    assert {k: v for k, v in restored.items()} == saved  # exactly the backup's content
+    # exactly the backup's content, plus the `restore` leaf in the agency's log (issue 15) and the
+    # log's counter that numbered it
+    assert restored.keys() == saved.keys()
+    assert {k for k in saved if restored[k] != saved[k]} <= {"ledger_leaf", "counter"}
+    con = sqlite3.connect(inst.url.removeprefix("sqlite:///"))
+    assert con.execute("SELECT kind FROM ledger_leaf ORDER BY idx DESC LIMIT 1").fetchone() == ("restore",)
+    con.close()
     bak = Path(out["kept_as"])
     assert bak.exists() and snapshot(f"sqlite:///{bak}") == live_before  # the replaced database, whole
     assert backup.read_bytes() and sqlite_integrity(backup) == "ok"  # the backup file itself untouched

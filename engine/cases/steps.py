@@ -445,14 +445,29 @@ def _late_warnings(trigger: Trigger, eff: dt.date, dues: dict, overdue: str | No
     return out
 
 
-def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor | str, why: str) -> list[dict]:
-    """After a calendar change: recompute every open case and log each change in its history."""
+def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor: Actor | str, why: str,
+                         window: tuple[dt.date, dt.date] | None = None) -> list[dict]:
+    """After a calendar change: recompute cases and log each change in its history.
+
+    window None: every open case. window (first, last), the days a changed notice governs: every
+    case, open or closed, one of whose clock periods reaches into the window (a closed case's
+    answer may turn late or timely: 条例第三十三条 counts working days by the notice in force).
+    The `recompute` event is no step (clocks.STEP_ACTIONS): it changes no state, so it may be
+    appended to a closed case. A change of a closed case carries `"closed": True`.
+    """
     db = rows.of_session(session)
     changes = []
-    for (case_id,) in db.all("SELECT id FROM cases WHERE closed = ? ORDER BY id", (False,)):
+    if window is None:
+        ids = db.all("SELECT id FROM cases WHERE closed = ? ORDER BY id", (False,))
+    else:
+        ids = db.all("SELECT id FROM cases WHERE received_on <= ? ORDER BY id", (window[1],))
+    for (case_id,) in ids:
         case = rows.case_by_id(db, case_id)
         facts, tip = facts_and_tip(db, case_id, cfg)
         clocks = clk.compute_clocks(facts, cal)
+        if window is not None and not _touches(clocks, case, window):
+            continue
+        was_closed = bool(case.closed)
         before = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
         refresh_cache(case, facts, clocks)
         after = {"answer_due": case.answer_due, "next_due": case.next_due, "provisional": case.provisional}
@@ -467,5 +482,18 @@ def recompute_open_cases(session: Session, cfg: Config, cal: WorkCalendar, actor
             _append_event(db, case_id, actor, "recompute", None, why, {"before": before, "after": after}, tip=tip,
                           number=case.number)
             rows.save_projection(db, case)
-            changes.append({"case": case.number, "before": before, "after": after})
+            change = {"case": case.number, "before": before, "after": after}
+            if was_closed:
+                change["closed"] = True
+            changes.append(change)
     return changes
+
+
+def _touches(clocks: list[clk.Clock], case: rows.CaseRow, window: tuple[dt.date, dt.date]) -> bool:
+    """Whether a clock period (start, due] reaches into the window, by the new calendar or by the
+    cached answer due date (the old calendar's answer)."""
+    first, last = window
+    for c in clocks:
+        if c.start is not None and c.due is not None and c.start <= last and c.due >= first:
+            return True
+    return case.answer_due is not None and case.answer_due >= first and case.received_on <= last

@@ -457,3 +457,106 @@ def _other_leaves(s, cp) -> list[dict]:
     for year, (idx, _digest) in sorted(newest.items()):
         out.append(_finding(f"日志第 {idx} 条记录了 {year} 年节假日安排的导入，日历表中却没有这一年：节假日安排被删除"))
     return out
+
+
+# --------------------------------------------------------------------------- automatic checkpoints, the newest one
+
+AUTO_ACTOR = "system:scheduler"
+
+
+def latest_checkpoint(s) -> dict | None:
+    """The newest checkpoint recorded in ledger_checkpoint (a session or a Db), as reports print
+    it: {"size", "root", "time", "made_by"}; None when there is none."""
+    from sqlalchemy import text
+
+    from ..store.rows import Db
+
+    sql = "SELECT size, root, made_at, made_by FROM ledger_checkpoint ORDER BY id DESC LIMIT 1"
+    row = s.one(sql) if isinstance(s, Db) else s.execute(text(sql)).first()
+    if row is None:
+        return None
+    return {"size": int(row[0]), "root": row[1], "time": row[2], "made_by": row[3] or ""}
+
+
+def checkpoint_line(cp: dict | None) -> str:
+    """The one line a report prints about the checkpoint it was made from."""
+    if not cp:
+        return "日志检查点：尚无检查点"
+    return f"日志检查点：{cp['size']} 条，根哈希 {cp['root'][:16]}…，签发于 {cp['time']}"
+
+
+def auto_checkpoint(url: str | None = None) -> dict | None:
+    """The daemon's daily checkpoint (engine/notify/scheduler.py): signed and recorded at most once
+    per calendar day (Asia/Shanghai), only when the log grew since the newest checkpoint and the
+    instance has a signing key; otherwise None (no key is not an error)."""
+    from ..identity import now_shanghai
+    from ..store import rows
+    from ..store.db import write_session
+    from .checkpoint import Checkpoint, sign
+
+    signer = _read_signer()
+    if signer is None:
+        return None
+    with write_session(url) as s:
+        db = rows.of_session(s)
+        rows.lock_counter(db, SCOPE, SCOPE_YEAR)  # as make_checkpoint: the tree and its time together
+        when = now_shanghai()
+        last = latest_checkpoint(db)
+        if last is not None and str(last["time"])[:10] == when.date().isoformat():
+            return None
+        total = db.one("SELECT COUNT(*) FROM ledger_leaf", ())[0]
+        if total == 0 or (last is not None and total <= last["size"]):
+            return None
+        cr = merkle.CompactRange().extend(_hashes(_stream_hashes(s)))
+        name = key_name_of(signer)
+        note = sign(Checkpoint(name, cr.size, cr.root(), when), signer)
+        rows.insert_checkpoint(db, cr.size, cr.root().hex(), note, when.isoformat(), AUTO_ACTOR)
+    return {"origin": name, "size": cr.size, "root": cr.root().hex(), "time": when.isoformat(), "note": note}
+
+
+# --------------------------------------------------------------------------- restore against a checkpoint
+
+def restore_body(sha256: str, size: int, root: str, actor: str, recorded_at: str, checkpoint: dict | None) -> str:
+    """The leaf body of a restore from a backup file: the file's SHA-256, its log's size and root,
+    who and when, and the checkpoint it was checked against (size, root) if any."""
+    return canonical_json({"kind": "restore", "sha256": sha256, "size": size, "root": root, "actor": actor,
+                           "recorded_at": recorded_at,
+                           "checkpoint": {"size": checkpoint["size"], "root": checkpoint["root"]} if checkpoint else None})
+
+
+def file_log(con) -> tuple[int, bytes, list[str]]:
+    """(size, root, problems) of the log in a SQLite database file (a sqlite3 connection),
+    streamed; a database without the log (before migration 0007) has an empty one."""
+    import sqlite3
+
+    problems: list[str] = []
+    try:
+        cur = con.execute("SELECT idx, leaf_hash FROM ledger_leaf ORDER BY idx")
+    except sqlite3.OperationalError:
+        return 0, merkle.CompactRange().root(), problems
+    cr = merkle.CompactRange().extend(_hashes(cur, problems))
+    return cr.size, cr.root(), problems
+
+
+def file_extends(con, size: int, root_hex: str) -> str | None:
+    """Does the log in a SQLite database file (sqlite3 connection) extend the checkpoint (size,
+    root)? None if so, else the Chinese reason."""
+    import itertools
+    import sqlite3
+
+    from .checkpoint import LedgerError
+
+    try:
+        total = con.execute("SELECT COUNT(*) FROM ledger_leaf").fetchone()[0]
+    except sqlite3.OperationalError:
+        total = 0
+    if total < size:
+        return f"备份早于检查点，恢复将丢失检查点已证明的记录（备份日志 {total} 条，检查点 {size} 条）"
+    cur = con.execute("SELECT idx, leaf_hash FROM ledger_leaf ORDER BY idx")
+    try:
+        got = merkle.CompactRange().extend(itertools.islice(_hashes(cur), size)).root()
+    except LedgerError:
+        got = None
+    if got is None or got.hex() != root_hex:
+        return f"备份的日志前 {size} 条与检查点的根哈希不符，备份中的记录被删除或改写过"
+    return None

@@ -304,7 +304,15 @@ def to_csv(report: dict) -> str:
         w.writerow([g["label"], *[g["counts"][c["key"]] for c in report["table4"]["columns"]]])
     w.writerow([])
     w.writerow(["收取信息处理费", f"{report['fees']['count']} 笔", f"{report['fees']['amount']} 元"])
+    w.writerow([checkpoint_text(report)])
     return buf.getvalue()
+
+
+def checkpoint_text(report: dict) -> str:
+    """The one line naming the newest checkpoint of the agency's log the report was made from."""
+    from ..ledger.store import checkpoint_line
+
+    return checkpoint_line(report.get("checkpoint"))
 
 
 def _table3_rows(report: dict) -> list[dict]:
@@ -332,7 +340,7 @@ def to_html(report: dict, agency: str) -> str:
     rows = _table3_rows(report)
     n3 = sum(1 for r in rows if r["key"].startswith("三"))
     return document("annual_report.html", r=report, rows=rows, cols=report["table3"]["columns"], n3=n3,
-                    agency=agency, css=BASE_CSS)
+                    agency=agency, css=BASE_CSS, checkpoint=checkpoint_text(report))
 
 
 def as_text(report: dict, fmt: str) -> str:
@@ -343,6 +351,7 @@ def as_text(report: dict, fmt: str) -> str:
 def annual(login: str | None, year: int) -> dict:
     """`ogi report annual`: load, count, check (the caller decides what to do when unbalanced)."""
     from ..config import load_config
+    from ..ledger.store import latest_checkpoint
     from ..store.db import read_session
     from ...errors import InputError
     from ..identity import resolve_actor
@@ -354,5 +363,6 @@ def annual(login: str | None, year: int) -> dict:
     with read_session() as s:
         cases, challenges, fees = load(s, year)
         report = compute(year, cases, challenges, fees)
+        report["checkpoint"] = latest_checkpoint(s)  # the newest checkpoint of the log it was made from
     report["agency"] = cfg.agency.name
     return report

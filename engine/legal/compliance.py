@@ -10,6 +10,9 @@ Rules (code — article):
     answer_late                  答复送达晚于答复期限（条例第三十三条；直接/委托送达以签收之日、
                                  邮寄以交邮之日，即送达步骤的办理日期为准）
     answer_overdue               答复期限届满仍未答复（条例第三十三条）
+    answer_late_after_calendar   已办结案件因节假日安排变更，答复期限改变，答复由按期变为逾期或
+                                 相反（条例第三十三条按工作日计算期限，以国务院办公厅节假日安排
+                                 为准；变更记为办理记录中的 recompute 事件）
     extension_unapproved         延长答复期限未经负责人同意、未在期限届满前告知、超过20个工作日或
                                  没有延期告知书（条例第三十三条第二款；补正后重新计算的答复期限
                                  单独计算上限，条例第三十条）
@@ -157,6 +160,57 @@ def answer_late(rec: CaseRecord):
                 what = f"不予处理告知于 {eff} 作出"
             out.append((f"{what}，晚于答复期限 {due}，属于逾期答复", e.event.seq, eff))
     return out
+
+
+def _answer_act(rec: CaseRecord) -> Entry | None:
+    """The step that answered the case (the delivery, or a not-handled notice) — the act whose
+    date answer_late compares with the answer period; None when the case was not answered."""
+    last = None
+    for e in rec.entries:
+        if (e.problem is None and e.event.action in (Trigger.DELIVER.value, Trigger.NOT_HANDLE.value)
+                and e.state_before not in CLOSED and e.event.effective_on):
+            last = e
+    return last
+
+
+def _iso(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def answer_late_after_calendar(rec: CaseRecord):
+    """条例第三十三条: the period is counted in working days, as the State Council's notice of the
+    year sets them. A `recompute` event after the answer records a calendar change: compare the
+    answer date with the answer due date before the first such change and after the last one."""
+    act = _answer_act(rec)
+    if act is None:
+        return []
+    eff = act.event.effective_on
+    changes = []
+    for e in rec.entries:
+        if e.event.seq <= act.event.seq or e.event.action != "recompute":
+            continue
+        d = e.event.data if isinstance(e.event.data, dict) else {}
+        b, a = d.get("before"), d.get("after")
+        if not isinstance(b, dict) or not isinstance(a, dict):
+            continue
+        old, new = _iso(b.get("answer_due")), _iso(a.get("answer_due"))
+        if old and new and old != new:
+            changes.append((e, old, new))
+    if not changes:
+        return []
+    first, last = changes[0][1], changes[-1][2]
+    was_late, is_late = eff > first, eff > last
+    if was_late == is_late:
+        return []
+    e = changes[-1][0]
+    now = "原按期答复现为逾期答复" if is_late else "原属逾期答复现为按期答复"
+    return [(f"节假日安排变更后，答复期限由 {first} 变为 {last}，{eff} 的答复{now}（{e.event.reason}）",
+             e.event.seq, eff)]
 
 
 def answer_overdue(rec: CaseRecord):
@@ -310,6 +364,8 @@ RULES: tuple[Rule, ...] = (
     Rule("correction_not_once", "补正告知未一次性作出", "条例第三十条", correction_not_once),
     Rule("answer_late", "逾期答复", "条例第三十三条", answer_late),
     Rule("answer_overdue", "答复期限届满仍未答复", "条例第三十三条", answer_overdue),
+    Rule("answer_late_after_calendar", "节假日安排变更改变了答复是否逾期", "条例第三十三条",
+         answer_late_after_calendar),
     Rule("extension_unapproved", "延期答复程序违法", "条例第三十三条第二款", extension_unapproved),
     Rule("refusal_without_ground", "不予公开未说明理由", "条例第三十六条第（三）项、第三十七条", refusal_without_ground),
     Rule("remedy_clause_missing", "未告知救济途径", "行政复议法第二十条第三款", remedy_clause_missing),

@@ -149,6 +149,7 @@ _OUTCOME_COLORS = ("#1565c0", "#6a1b9a", "#c62828", "#ef6c00", "#00838f", "#558b
 
 def to_html(d: dict, agency: str) -> str:
     """The page (engine/legal/templates/dashboard.html) with its three charts."""
+    from ..ledger.store import checkpoint_line
     from .pages import browser_page
 
     urgency = [(label, d["urgency"][k], color) for k, label, color in BUCKETS]
@@ -156,12 +157,13 @@ def to_html(d: dict, agency: str) -> str:
     rate = "—" if d["on_time_rate"] is None else f"{100 * d['on_time_rate']:.1f}%"
     return browser_page("dashboard.html", d=d, agency=agency, font_stack=FONT_STACK, rate=rate,
                         urgency_svg=_hbar_svg(urgency), outcomes_svg=_hbar_svg(outcomes) if outcomes else None,
-                        monthly_svg=_monthly_svg(d["monthly"]))
+                        monthly_svg=_monthly_svg(d["monthly"]), checkpoint=checkpoint_line(d.get("checkpoint")))
 
 
 def build(login: str | None, as_of: dt.date | None = None) -> tuple[dict, str]:
     from ..store.calendar_store import load_calendar
     from ..config import load_config
+    from ..ledger.store import latest_checkpoint
     from ..store.db import read_session
     from ..identity import resolve_actor, today
 
@@ -170,4 +172,5 @@ def build(login: str | None, as_of: dt.date | None = None) -> tuple[dict, str]:
     day = as_of or today()
     with read_session() as s:
         data = collect(s, load_calendar(s), day)
+        data["checkpoint"] = latest_checkpoint(s)  # the newest checkpoint of the log it was made from
     return data, to_html(data, cfg.agency.name)

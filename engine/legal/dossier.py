@@ -89,6 +89,9 @@ def dossier(login: str | None, ref: str) -> dict:
         records = load_records(s, cfg, cal, [case.id], now)
         findings = [f.to_json() for r in records for f in check_case(r)]
         integrity = verify_session(s, cfg, case_id=case.id)
+        from ..ledger.store import latest_checkpoint
+
+        checkpoint = latest_checkpoint(s)  # the newest checkpoint of the log the dossier was made from
     private = actor.has("clerk", "admin")
     o = OUTCOMES.get(case.outcome) if case.outcome else None
     letter_problems = {b["letter_id"]: b["problem"] for b in integrity["broken"] if b["letter_id"] is not None}
@@ -125,6 +128,7 @@ def dossier(login: str | None, ref: str) -> dict:
         "challenges": challenges,
         "integrity": {"ok": not case_problems, "broken": case_problems},
         "findings": findings,
+        "checkpoint": checkpoint,
     }
 
 
@@ -221,6 +225,9 @@ def dossier_csv(d: dict) -> str:
         row("合规问题", f["seq"] or "", f["effective_on"] or "", f["title"], note=f"{f['message']}（{f['article']}）")
     row("完整性", "", "", "完好" if d["integrity"]["ok"] else "异常",
         note="；".join(b["problem"] for b in d["integrity"]["broken"]))
+    from ..ledger.store import checkpoint_line
+
+    row("日志检查点", note=checkpoint_line(d.get("checkpoint")))
     return buf.getvalue()
 
 
@@ -230,4 +237,10 @@ def dossier_html(d: dict) -> str:
 
     return document("dossier.html", d=d, c=d["case"], css=BASE_CSS, note=event_note, change=change_text,
                     method_label=lambda m: value_label("method", m), who=actor_shown, how=entry_auth_label,
-                    auth_notes=timeline_auth_notes(d["timeline"]))
+                    auth_notes=timeline_auth_notes(d["timeline"]), checkpoint=_checkpoint_line(d))
+
+
+def _checkpoint_line(d: dict) -> str:
+    from ..ledger.store import checkpoint_line
+
+    return checkpoint_line(d.get("checkpoint"))

@@ -122,7 +122,24 @@ def one_round(url: str | None = None, *, log: Callable[[str], None] = print,
         log(f"  无法计算案件 {e['case']} 的期限：{e['error']}")
     if sent.get("stopped"):
         log("  收到停止信号：本轮发送已中断，未发出的提醒留在发件箱，下次运行时发送")
-    return {"sweep": sw, "send": sent}
+    cp = daily_checkpoint(url, log=log)
+    return {"sweep": sw, "send": sent, "checkpoint": cp}
+
+
+def daily_checkpoint(url: str | None = None, *, log: Callable[[str], None] = print) -> dict | None:
+    """The day's checkpoint of the agency's log (engine/ledger/store.auto_checkpoint): at most one
+    per calendar day, when the log grew, if the instance has a signing key. A failure is logged
+    and never stops the round (the next round tries again)."""
+    from ..ledger.store import auto_checkpoint
+
+    try:
+        cp = auto_checkpoint(url)
+    except OgiError as exc:
+        log(f"  本日检查点未签发：{exc.message}")
+        return None
+    if cp is not None:
+        log(f"  已签发本日日志检查点：{cp['size']} 条，根哈希 {cp['root'][:16]}…")
+    return cp
 
 
 def _safe_round(url: str | None, log, err, cancel: threading.Event | None = None) -> None:

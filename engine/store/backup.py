@@ -247,30 +247,109 @@ def _copy_into_live(work: Path, live: Path) -> None:
         src.close()
 
 
-def restore(login: str | None, file: str, yes: bool = False) -> dict:
-    _admin(login, "恢复数据库")
+def _live_checkpoints(live: Path) -> list[tuple]:
+    """The checkpoints recorded in the live database, oldest first: (size, root, note, made_at,
+    made_by). Empty when it is missing, unreadable or older than the log (restoring is then
+    exactly what is needed)."""
+    if not live.exists():
+        return []
+    try:
+        con = _connect(live)
+        try:
+            return con.execute("SELECT size, root, note, made_at, made_by FROM ledger_checkpoint ORDER BY id").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+
+
+def _checkpoint_to_keep(live_rows: list[tuple], checkpoint: str | None, key: str | None) -> dict | None:
+    """The checkpoint the backup's log must extend: the file given (its signature checked with
+    `key`, else the instance's key), else the newest one recorded in the current database."""
+    if checkpoint is not None:
+        from ..ledger.store import read_checkpoint
+
+        cp, _used, source = read_checkpoint(checkpoint, key)
+        return {"size": cp.size, "root": cp.root.hex(), "time": cp.time.isoformat() if cp.time else None,
+                "source": "file", "path": checkpoint, "key_source": source}
+    if key is not None:
+        raise InputError("--key 只在核验检查点时使用：请同时用 --checkpoint 指定检查点文件")
+    if not live_rows:
+        return None
+    size, root, _note, made_at, _by = live_rows[-1]
+    return {"size": int(size), "root": root, "time": made_at, "source": "database", "path": None}
+
+
+def _check_log(work: Path, source: Path, cp: dict | None) -> dict:
+    """The backup's log: intact, and extending the checkpoint `cp`; {"size", "root"} or InputError."""
+    from ..ledger.store import file_extends, file_log
+
+    con = sqlite3.connect(str(work), isolation_level=None)
+    try:
+        size, root, problems = file_log(con)
+        if problems:
+            raise InputError(f"备份文件 {source} 的日志不完整（{problems[0]}），不能用于恢复；当前数据库未被改动")
+        if cp is not None:
+            why = file_extends(con, cp["size"], cp["root"])
+            if why is not None:
+                shown = f"检查点文件 {cp['path']}" if cp["path"] else "当前数据库中最新的检查点"
+                raise InputError(f"拒绝恢复 {source}：{why}（对照{shown}，签发于 {cp['time']}）；"
+                                 "请改用不早于该检查点的完好备份，当前数据库未被改动")
+    finally:
+        con.close()
+    return {"size": size, "root": root.hex()}
+
+
+def _after_restore(url: str, live_rows: list[tuple], log: dict, sha256: str, actor: str, cp: dict | None) -> dict:
+    """In the restored database: the checkpoints the replaced database had recorded (those the
+    backup's log covers) and the `restore` leaf, in one transaction. The leaf's index."""
+    from ..ledger.store import append_leaf, restore_body
+    from . import rows
+    from .db import write_session
+
+    with write_session(url) as s:
+        db = rows.of_session(s)
+        have = {r[0] for r in db.all("SELECT note FROM ledger_checkpoint")}
+        for size, root, note, made_at, made_by in live_rows:
+            if note not in have and int(size) <= log["size"]:
+                rows.insert_checkpoint(db, int(size), root, note, made_at, made_by or "")
+        when = now_shanghai().isoformat()
+        body = restore_body(sha256, log["size"], log["root"], actor, when, cp)
+        idx = append_leaf(db, "restore", log["size"], body)
+    return {"idx": idx, "recorded_at": when}
+
+
+def restore(login: str | None, file: str, yes: bool = False, checkpoint: str | None = None,
+            key: str | None = None) -> dict:
+    _cfg, actor = _admin(login, "恢复数据库")
     url = database_url()
     live = sqlite_path(url)
     source = Path(file).expanduser()
     if live is None:
         if url.startswith("sqlite"):
             raise InputError("内存数据库无法恢复")
+        # PostgreSQL: pg_restore is the DBA's; `ogi audit verify --checkpoint` afterwards checks the log
         return _pg_recipe(url, None, restore_file=str(source))
     if not source.is_file():
         raise NotFound(f"备份文件 {source} 不存在")
     if live.exists() and source.resolve() == live.resolve():
         raise InputError("要恢复的文件就是当前数据库本身")
+    live_rows = _live_checkpoints(live)  # read before anything is replaced
+    cp = _checkpoint_to_keep(live_rows, checkpoint, key)
     live.parent.mkdir(parents=True, exist_ok=True)
     work = live.with_name(f".{live.name}.restore-{os.getpid()}")
     try:
         shutil.copyfile(source, work)  # check a private copy: the backup file itself stays untouched
         checked = check_database_file(work, source)
+        log = _check_log(work, source, cp)
+        sha256 = sha256_file(work)
         current = _count_cases(live)
         result = {"backend": "sqlite", "file": str(source), "database": str(live), "verified": True,
-                  "current_cases": current, **checked}
+                  "current_cases": current, "sha256": sha256, "log": log, "checkpoint": cp, **checked}
         if not yes:
             now = f"当前数据库 {live}（{current if current is not None else '无法读取'} 件案件）" if live.exists() else f"数据库 {live}"
-            raise InputError(f"备份文件核验通过（{checked['cases']} 件案件、{checked['events']} 条办理记录，哈希链完好）。"
+            against = f"，日志延续检查点（{cp['size']} 条）" if cp else ""
+            raise InputError(f"备份文件核验通过（{checked['cases']} 件案件、{checked['events']} 条办理记录，哈希链完好{against}）。"
                              f"恢复将替换{now}，原数据库会另存为 .bak；确认请加 --yes",
                              details={"check": result})
         kept = _keep_live(live)
@@ -283,5 +362,6 @@ def restore(login: str | None, file: str, yes: bool = False) -> dict:
     from .schema import upgrade
 
     upgrade(url)  # an older backup is brought to the current schema
+    leaf = _after_restore(url, live_rows, log, sha256, actor.login, cp)
     after = verify_history(url)
-    return {**result, "restored": True, "kept_as": str(kept) if kept else None, "after": after}
+    return {**result, "restored": True, "kept_as": str(kept) if kept else None, "restore_leaf": leaf, "after": after}

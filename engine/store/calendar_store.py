@@ -2,9 +2,10 @@
 agency imported into its database (shared by every clerk of that database).
 
 `import_year` is the use case behind `ogi calendar import`: validate the State Council notice,
-install it in `calendar_year`, and recompute every open case in the same transaction, so that
-provisional due dates become official (RULES.md "NO DATA") and each change is logged in that
-case's history.
+install it in `calendar_year`, and recompute, in the same transaction, every case (open or
+closed) whose periods reach into the year, so that provisional due dates become official
+(RULES.md "NO DATA") and each change is logged in that case's history; a closed case whose
+answer turns late or timely is then reported by `ogi check` (engine/legal/compliance.py).
 """
 from __future__ import annotations
 
@@ -195,9 +196,21 @@ def _store_notice(session, row, year: int, text: str, digest: str, login: str) -
     return now
 
 
+def _notice_window(data: YearData, before: WorkCalendar) -> tuple[dt.date, dt.date]:
+    """The days whose status the new notice may change: its year, and the previous December
+    days that it or the notice it replaces lists."""
+    days = set(data.days_off) | set(data.makeup_workdays)
+    old = before.years.get(data.year)
+    if old is not None:
+        days |= set(old.days_off) | set(old.makeup_workdays)
+    return min([dt.date(data.year, 1, 1), *days]), dt.date(data.year, 12, 31)
+
+
 def import_year(session, cfg, actor, text: str, replace: bool = False, *,
                 expected_year: int | None = None) -> dict:
-    """Validate and install one year's notice, then recompute every open case (one transaction).
+    """Validate and install one year's notice, then recompute every case the year touches, open or
+    closed (one transaction); `changed_cases` lists the changed ones (`"closed": True` marks a
+    closed case).
 
     Refuses, changing nothing: a user without the admin role, a bad file (YearFileError naming the
     problem), a year already loaded (shipped or imported) unless `replace`. Importing the very same
@@ -230,7 +243,7 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
             where += f"，{previous['imported_by']} 于 {previous['imported_at']} 导入"
         raise InputError(
             f"{year} 年的节假日安排已经载入（{previous['notice']}，{where}）；"
-            f"确需以新文件替换的，请加 --replace 重新导入（所有未办结案件的期限将随之重新计算）"
+            f"确需以新文件替换的，请加 --replace 重新导入（涉及该年度的案件，无论是否办结，期限都将随之重新计算）"
         )
 
     # The import is a leaf of the agency's log (engine/ledger/store.py), in this transaction; its
@@ -246,7 +259,7 @@ def import_year(session, cfg, actor, text: str, replace: bool = False, *,
     cal = load_calendar(session)
     # RULES.md NO DATA: provisional deadlines are recomputed, and each change logged, on import.
     why = f"导入 {year} 年节假日安排：{data.notice_label}（SHA-256 {digest[:12]}）"
-    changes = recompute_open_cases(session, cfg, cal, actor, why)
+    changes = recompute_open_cases(session, cfg, cal, actor, why, window=_notice_window(data, before))
     session.flush()
     result.update(replaced=previous is not None, imported_at=now, changed_cases=changes)
     return result

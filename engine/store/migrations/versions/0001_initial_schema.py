@@ -152,29 +152,12 @@ def upgrade() -> None:
     _history_append_only()
 
 
-HISTORY_READONLY = "history is append-only (ogi): UPDATE/DELETE refused"
-
-
 def _history_append_only() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER history_event_no_{verb.lower()} BEFORE {verb} ON history_event "
-                f"BEGIN SELECT RAISE(ABORT, '{HISTORY_READONLY}'); END"
-            )
-    else:
-        op.execute(
-            "CREATE OR REPLACE FUNCTION ogi_history_readonly() RETURNS trigger AS $$ "
-            f"BEGIN RAISE EXCEPTION '{HISTORY_READONLY}'; END; $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            "CREATE TRIGGER history_event_readonly BEFORE UPDATE OR DELETE ON history_event "
-            "FOR EACH ROW EXECUTE FUNCTION ogi_history_readonly()"
-        )
-        op.execute(
-            "CREATE TRIGGER history_event_no_truncate BEFORE TRUNCATE ON history_event "
-            "FOR EACH STATEMENT EXECUTE FUNCTION ogi_history_readonly()"
-        )
+    """The triggers are spelled out once, in engine/store/schema.py (`ogi init` restores them)."""
+    from ogi.engine.store.schema import append_only_sql
+
+    for statement in append_only_sql("history_event", op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade() -> None:

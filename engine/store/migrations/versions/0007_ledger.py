@@ -28,9 +28,6 @@ down_revision: Union[str, None] = "0006_actor_auth"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-LEDGER_READONLY = "ledger is append-only (ogi): UPDATE/DELETE refused"
-
-
 def upgrade() -> None:
     op.create_table(
         "ledger_leaf",
@@ -56,18 +53,11 @@ def upgrade() -> None:
 
 
 def ledger_append_only_sql(dialect: str) -> list[str]:
-    """The statements that make ledger_leaf refuse UPDATE and DELETE (and TRUNCATE)."""
-    if dialect == "sqlite":
-        return [f"CREATE TRIGGER ledger_leaf_no_{verb.lower()} BEFORE {verb} ON ledger_leaf "
-                f"BEGIN SELECT RAISE(ABORT, '{LEDGER_READONLY}'); END" for verb in ("UPDATE", "DELETE")]
-    return [
-        "CREATE OR REPLACE FUNCTION ogi_ledger_readonly() RETURNS trigger AS $$ "
-        f"BEGIN RAISE EXCEPTION '{LEDGER_READONLY}'; END; $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER ledger_leaf_readonly BEFORE UPDATE OR DELETE ON ledger_leaf "
-        "FOR EACH ROW EXECUTE FUNCTION ogi_ledger_readonly()",
-        "CREATE TRIGGER ledger_leaf_no_truncate BEFORE TRUNCATE ON ledger_leaf "
-        "FOR EACH STATEMENT EXECUTE FUNCTION ogi_ledger_readonly()",
-    ]
+    """The statements that make ledger_leaf refuse UPDATE and DELETE (and TRUNCATE), spelled out
+    once in engine/store/schema.py (`ogi init` restores them)."""
+    from ogi.engine.store.schema import append_only_sql
+
+    return append_only_sql("ledger_leaf", dialect)
 
 
 def _append_only() -> None:
