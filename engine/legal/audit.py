@@ -12,7 +12,10 @@ broken link of each case. What it catches:
 - a letter row edited to match a forged file: `letter.sha256` differs from the SHA-256 the
   case history recorded when the letter was rendered (`letter_rendered`);
 - a deleted case or letter row: case numbers and 文号 are gap-free per year (engine/cases/numbering.py),
-  so a missing number below the counter is a deleted row.
+  so a missing number below the counter is a deleted row;
+- a row the product reads edited to differ from what the (proven) history implies: the case
+  row's cached columns, the applicant row, a letter row's path/version/status, the DOCX working
+  copy, a counter below the highest number allocated (engine/ledger/derived.py, kind "derived").
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ from ..store.db import read_session
 from ..store.files import sha256_file
 from ..cases.history import rendered_letter, verify_chain
 from ..identity import resolve_actor
-from ..store.tables import Case, Counter, HistoryEvent, Letter
+from ..ledger import derived
+from ..store.tables import Applicant, Case, Counter, HistoryEvent, LedgerLeaf, Letter
 
 CASE_NUMBER = re.compile(r"^(\d{4})-(\d+)$")
 
@@ -43,13 +47,18 @@ def _broken(kind: str, problem: str, case: Case | None = None, case_id: int | No
             "path": extra.get("path"), "problem": problem}
 
 
-def _projection_problem(case: Case, events: list, cfg: Config) -> str | None:
+def _projection_problem(case: Case, events: list, cfg: Config, out: list | None = None) -> str | None:
+    """out: given a list, the replayed facts and the events' (action, data) are appended to it
+    (for the derived checks, without a second replay)."""
     from ..cases.history import EventView
 
     try:
-        facts = clk.replay([EventView(e, strict=False) for e in events], **clk.rule_options(cfg.rules))
+        views = [EventView(e, strict=False) for e in events]
+        facts = clk.replay(views, **clk.rule_options(cfg.rules))
     except Exception as exc:  # noqa: BLE001 - damaged history: say so
         return f"办理记录无法按流程重放（{type(exc).__name__}）：记录可能被删除或改动"
+    if out is not None:
+        out.extend((facts, [(v.action, v.data if isinstance(v.data, dict) else {}) for v in views]))
     diffs = []
     if facts.state.value != case.state:
         diffs.append(f"状态为“{STATE_LABELS.get(CaseState(case.state), case.state) if case.state in CaseState._value2member_map_ else case.state}”，"
@@ -113,16 +122,25 @@ def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | Non
     case_rows = s.execute(scoped(select(Case.__table__), c.id).order_by(c.id), **stream)
     event_rows = s.execute(scoped(select(HistoryEvent.__table__), h.case_id).order_by(h.case_id, h.seq), **stream)
     letter_rows = s.execute(scoped(select(Letter.__table__), lt.case_id).order_by(lt.case_id, lt.id), **stream)
+    a = Applicant.__table__.c
+    applicant_rows = s.execute(scoped(select(c.id.label("case_id"), Applicant.__table__).select_from(
+        Case.__table__.outerjoin(Applicant.__table__, a.id == c.applicant_id)), c.id).order_by(c.id), **stream)
     numbers = _Numbers()
+    top_case: dict[int, int] = {}  # year -> highest case number seen
+    top_letter: dict[tuple[str, int], int] = {}  # (family, year) -> highest 文号 seen
+    cal = None  # the store's calendar (the log covers it), loaded at the first case that needs it
     broken: list[dict] = []
     n_cases = n_events = n_letters = n_files = 0
-    for cid, (case, evs, letters) in _zip_by_case(((r.id, r) for r in case_rows), _by_case(event_rows),
-                                                   _by_case(letter_rows)):
+    for cid, (case, evs, letters, appl) in _zip_by_case(((r.id, r) for r in case_rows), _by_case(event_rows),
+                                                         _by_case(letter_rows), ((r.case_id, r) for r in applicant_rows)):
         evs = evs or []
         n_events += len(evs)
         if case is not None:
             n_cases += 1
             numbers.add_case(case.number)
+            m = CASE_NUMBER.match(case.number)
+            if m:
+                top_case[int(m.group(1))] = max(top_case.get(int(m.group(1)), 0), int(m.group(2)))
             if progress is not None and (n_cases % 200 == 0 or n_cases == total):
                 progress(n_cases, total)
             if not evs:
@@ -132,43 +150,69 @@ def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | Non
                 if link is not None:
                     broken.append(_broken("history", link.problem, case, seq=link.seq, event_id=link.event_id))
                 else:
-                    problem = _projection_problem(case, evs, cfg)
+                    replayed: list = []
+                    problem = _projection_problem(case, evs, cfg, replayed)
                     if problem:
                         broken.append(_broken("projection", problem, case, seq=evs[-1].seq + 1))
+                    else:
+                        if cal is None:
+                            from ..store.calendar_store import calendar_of_db
+                            from ..store.rows import of_session
+
+                            cal = calendar_of_db(of_session(s))
+                        broken.extend(_broken("derived", p, case) for p in _derived_problems(case, appl, *replayed, cal))
         if letters:
             event_ids = {ev.id for ev in evs}
-            rendered: dict[int, str] = {}  # letter id -> SHA-256 its letter_rendered event recorded
+            rendered: dict[int, dict] = {}  # letter id -> what its latest letter_rendered event recorded
             for ev in evs:
                 d = rendered_letter(ev)
                 if d is not None:
-                    rendered[d["letter_id"]] = d.get("sha256", "")
+                    rendered[d["letter_id"]] = d
             for l in letters:
                 n_letters += 1
                 n_files += bool(l.sha256)
                 numbers.add_letter(l.family, l.year, l.seq)
+                top_letter[(l.family, l.year)] = max(top_letter.get((l.family, l.year), 0), l.seq)
                 problem = _letter_problem(l, event_ids, rendered)
                 if problem:
                     broken.append(_broken("letter", problem, case, l.case_id, letter_id=l.id, path=l.path or None))
     if case_id is None:
         counters = {(r.scope, r.year): r.value for r in s.execute(select(Counter.__table__))}
         broken.extend(numbers.gaps(counters))
-    broken.sort(key=lambda b: (b["case_id"] or 0, {"history": 0, "projection": 1, "letter": 2, "numbering": 3}[b["kind"]]))
+        from sqlalchemy import inspect
+
+        # A database from before the log (a backup being verified before its migration): no leaves to count.
+        leaves = (s.execute(select(func.count()).select_from(LedgerLeaf.__table__)).scalar_one()
+                  if inspect(s.connection()).has_table(LedgerLeaf.__tablename__) else None)
+        broken.extend(_broken("derived", p) for p in derived.counter_findings(counters, top_case, top_letter, leaves))
+    broken.sort(key=lambda b: (b["case_id"] or 0, _ORDER[b["kind"]]))
     return {"ok": not broken, "cases": n_cases, "events": n_events, "letters": n_letters,
             "letter_files": n_files, "broken": broken}
 
 
-def _letter_problem(l, event_ids: set[int], rendered: dict[int, str]) -> str | None:
+def _derived_problems(case, appl, facts, steps: list, cal) -> list[str]:
+    """The case row's cached columns and its applicant row against what the history implies."""
+    from ..store.rows import CaseRow
+
+    register = steps[0][1] if steps and steps[0][0] == "register" else {}
+    row = CaseRow(**{f: getattr(case, f) for f in CaseRow.__dataclass_fields__})
+    out = derived.case_findings(row, register, facts, clk.compute_clocks(facts, cal))
+    out += derived.applicant_findings(appl if appl is not None and appl.id is not None else None, register, steps)
+    return out
+
+
+def _letter_problem(l, event_ids: set[int], rendered: dict[int, dict]) -> str | None:
     """What is wrong with one letter row, given its case's event ids and recorded renderings."""
     if l.event_id not in event_ids:
         return f"文书 {l.number} 所依据的办理记录（#{l.event_id}）不存在"
     if not l.sha256:
         if l.id in rendered:
             return f"文书 {l.number} 已生成并记录哈希，但文书表中的哈希被清空"
-        return None  # not rendered yet: nothing to check
+        return next(iter(derived.letter_findings(l, None)), None)  # not rendered yet: its status only
     recorded = rendered.get(l.id)
     if recorded is None:
         return f"办理记录中没有文书 {l.number} 的生成记录（哈希无从核对）"
-    if recorded != l.sha256:
+    if recorded.get("sha256", "") != l.sha256:
         return f"文书 {l.number} 登记的哈希与办理记录中的不符（文书表被改动）"
     path = Path(l.path) if l.path else None
     if path is None or not path.is_file():
@@ -181,7 +225,8 @@ def _letter_problem(l, event_ids: set[int], rendered: dict[int, str]) -> str | N
         return f"文书 {l.number} 的文件无法读取：{os_reason(exc)}"
     if actual != l.sha256:
         return f"文书 {l.number} 的文件内容与记录的 SHA-256 不符（文件被修改或替换）"
-    return None
+    # The rest of the row (path, version, status, 类别, 文号) and the DOCX working copy.
+    return next(iter(derived.letter_findings(l, recorded)), None) or derived.docx_finding(l, recorded, sha256_file)
 
 
 class _Numbers:
@@ -283,4 +328,4 @@ def verify(login: str | None, progress=None, checkpoint: str | None = None, key:
     return r
 
 
-_ORDER = {"ledger": 0, "history": 1, "projection": 2, "letter": 3, "numbering": 4}
+_ORDER = {"ledger": 0, "history": 1, "projection": 2, "derived": 3, "letter": 4, "numbering": 5}
