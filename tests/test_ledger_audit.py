@@ -94,7 +94,8 @@ def test_key_checkpoint_and_clean_verify_after_more_steps(ogi, backend, tmp_path
     path = checkpoint(ogi, tmp_path)
     note = path.read_text(encoding="utf-8")
     n_leaves = sql(ogi, "SELECT COUNT(*) FROM ledger_leaf")[0][0]
-    assert note.splitlines()[1] == str(n_leaves) == "11" and "\n\n\u2014 ogi/" in note and "time 20" in note
+    # 11 event leaves and the configuration leaf the first step wrote (engine/ledger/config_leaf.py)
+    assert note.splitlines()[1] == str(n_leaves) == "12" and "\n\n\u2014 ogi/" in note and "time 20" in note
     assert sql(ogi, "SELECT size FROM ledger_checkpoint")[0][0] == n_leaves
     to_screen = ogi.ok("audit", "checkpoint", user="admin").stdout
     assert to_screen.startswith(made["name"] + "\n")

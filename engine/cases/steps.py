@@ -135,6 +135,7 @@ def _append_event(db: rows.Db, case_id: int, actor: Actor | str, action: str, ef
     ev = rows.EventRow(0, case_id, seq, recorded_at, login, action, effective_on, reason, payload, prev,
                        event_hash(case_id, seq, recorded_at, login, action, effective_on, reason, payload, prev, auth),
                        auth)
+    ledger.record_config(db, login, auth, recorded_at)  # the rules and roles it acted under, when new
     body = ledger.event_body(ev, number)
     rows.insert_event_and_leaf(db, ev, ledger.leaf_hex(body), body)
     return ev

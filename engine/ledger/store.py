@@ -560,3 +560,63 @@ def file_extends(con, size: int, root_hex: str) -> str | None:
     if got is None or got.hex() != root_hex:
         return f"备份的日志前 {size} 条与检查点的根哈希不符，备份中的记录被删除或改写过"
     return None
+
+
+# --------------------------------------------------------------------------- configuration leaves
+
+_config_digest: tuple = (None, "", "")       # (the Config object, its digest, canonical JSON)
+_config_logged: dict[str, str] = {}          # database URL -> digest known to be the newest config leaf's
+
+
+def _digest_of(cfg) -> tuple[str, str]:
+    global _config_digest
+    if _config_digest[0] is not cfg:  # load_config caches the Config per (path, mtime)
+        _config_digest = (cfg, *rules_digest_of(cfg))
+    return _config_digest[1], _config_digest[2]
+
+
+def rules_digest_of(cfg) -> tuple[str, str]:
+    from .config_leaf import rules_digest
+
+    return rules_digest(cfg)
+
+
+def _newest_digest(db) -> str | None:
+    import json
+
+    from ..store import rows
+
+    body = rows.newest_config_body(db)
+    if body is None:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data.get("digest") if isinstance(data, dict) else None
+
+
+def record_config(db, actor: str, actor_auth: str, recorded_at: str, cfg=None) -> int | None:
+    """Before a step's event leaf, in its transaction: a `config` leaf when the configuration
+    that affects rules or roles is not the one the newest config leaf records (or none does).
+    Per process, the digest last found or written for the database is remembered: a step under
+    an unchanged configuration costs no query. The new leaf's index, or None."""
+    from ..config import load_config
+    from ..store import rows
+    from ..store.db import database_url
+    from .config_leaf import config_body
+
+    digest, canonical = _digest_of(cfg if cfg is not None else load_config())
+    url = database_url()
+    if _config_logged.get(url) == digest:
+        return None
+    if _newest_digest(db) != digest:
+        rows.lock_counter(db, SCOPE, SCOPE_YEAR)  # no other writer appends meanwhile; look again
+        if _newest_digest(db) != digest:
+            idx = append_leaf(db, "config", 0, config_body(digest, canonical, actor, actor_auth, recorded_at))
+            rows.set_counter(db, "ledger_config", 0, idx + 1)
+            # Not remembered: should this transaction roll back, the next step looks again.
+            _config_logged.pop(url, None)
+            return idx
+    _config_logged[url] = digest
+    return None

@@ -468,3 +468,20 @@ def insert_event_and_leaf(db: Db, ev: EventRow, leaf_hash: str, body: str) -> in
                                      ev.reason, ev.data, ev.prev_hash, ev.hash, ev.actor_auth, leaf_hash, body))
     ev.id, idx = cur.fetchone()
     return idx
+
+
+# The newest `config` leaf of the log (engine/ledger/store.py, record_config): the counter row
+# ("ledger_config", 0) holds its index + 1, so finding it is two primary-key lookups.
+_NEWEST_CONFIG = ("SELECT l.body FROM counter c JOIN ledger_leaf l ON l.idx = c.value - 1 "
+                  "WHERE c.scope = 'ledger_config' AND c.year = 0 AND l.kind = 'config'")
+_SET_COUNTER = ("INSERT INTO counter (scope, year, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (scope, year) DO UPDATE SET value = excluded.value")
+
+
+def newest_config_body(db: Db) -> str | None:
+    row = db.one(_NEWEST_CONFIG)
+    return row[0] if row else None
+
+
+def set_counter(db: Db, scope: str, year: int, value: int) -> None:
+    db.run(_SET_COUNTER, (scope, year, value))
