@@ -76,9 +76,9 @@ def test_init_recreates_dropped_triggers(seeded):
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # ALTER TABLE ... DISABLE TRIGGER is PostgreSQL's
 def test_init_reenables_disabled_triggers_on_postgres(seeded):
-    if dialect(seeded.url) != "postgresql":
-        pytest.skip("ALTER TABLE ... DISABLE TRIGGER is PostgreSQL's")
+    assert dialect(seeded.url) == "postgresql"
     url = seeded.url
     run_sql(url, "ALTER TABLE history_event DISABLE TRIGGER ALL", "ALTER TABLE ledger_leaf DISABLE TRIGGER ledger_leaf_readonly")
     assert not update_refused(url, "history_event") and not update_refused(url, "ledger_leaf")
