@@ -52,7 +52,8 @@ def serve(path: str, *, scheduler: bool = True, log: Callable[[str], None] | Non
     pool = _Pool(listener, log, cfg)
     sched = _Scheduler(log) if scheduler else None
     log(f"ogi 服务已启动：{path}（进程 {os.getpid()}；" + (
-        "接受声明身份的培训实例" if cfg.identity.allow_declared else "办理人以操作系统账户认证") + "）")
+        "培训实例，办理人仍以操作系统账户认证，可用客户端的 OGI_TODAY" if cfg.identity.allow_declared
+        else "办理人以操作系统账户认证") + "）")
     try:
         while not stop:
             pool.tend()
