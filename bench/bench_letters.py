@@ -203,16 +203,14 @@ def make_instance(backend: str, letters: int) -> tuple[dict, str | None]:
     use(env)
     from ogi.engine import api
     from ogi.engine.cases.steps import Registration
-    from ogi.engine.config import DEFAULT_CONFIG, config_path
+    from ogi.engine.config import TRAINING_CONFIG, config_path
     from ogi.engine.store.db import database_url
     from ogi.engine.cases.documents import letter_ids
     from ogi.engine.store.schema import upgrade
 
     config_path().parent.mkdir(parents=True, exist_ok=True)
-    from ogi.engine.instance import TRAINING_LINE
-
     # what `ogi init --training` writes: the bench's users are declared (OGI_USER, --as)
-    config_path().write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
+    config_path().write_text(TRAINING_CONFIG, encoding="utf-8")
     upgrade(database_url())
     real, api.after_commit = api.after_commit, (lambda case_id: [])
     try:

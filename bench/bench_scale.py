@@ -440,12 +440,11 @@ class Agency:
         if self.schema:
             pg_admin(f"CREATE SCHEMA {self.schema}")
         self.use()
-        from ogi.engine.config import DEFAULT_CONFIG, config_path
-        config_path().parent.mkdir(parents=True, exist_ok=True)
-        from ogi.engine.instance import TRAINING_LINE
+        from ogi.engine.config import TRAINING_CONFIG, config_path
 
+        config_path().parent.mkdir(parents=True, exist_ok=True)
         # what `ogi init --training` writes: the bench's users are declared (OGI_USER, --as)
-        config_path().write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
+        config_path().write_text(TRAINING_CONFIG, encoding="utf-8")
         self._upgrade()
         from ogi.engine.store.db import dispose_engines
 

@@ -253,15 +253,13 @@ def run_backend(backend: str, cases: int) -> list[dict]:
     raw = None
     try:
         from ogi.engine import api
-        from ogi.engine.config import DEFAULT_CONFIG, config_path
+        from ogi.engine.config import TRAINING_CONFIG, config_path
         from ogi.engine.store.db import database_url, get_engine
         from ogi.engine.store.schema import upgrade
 
         config_path().parent.mkdir(parents=True, exist_ok=True)
-        from ogi.engine.instance import TRAINING_LINE
-
         # what `ogi init --training` writes: the bench's users are declared (OGI_USER, --as)
-        config_path().write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
+        config_path().write_text(TRAINING_CONFIG, encoding="utf-8")
         upgrade(database_url())
         if backend == "sqlite" and SQLITE_SYNC[0] != "FULL":
             from sqlalchemy import event

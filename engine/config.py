@@ -112,6 +112,10 @@ email = "zhao@example.gov.cn"
 """
 
 
+# What `ogi init --training` writes (demo, training rooms, the tests): declared users accepted.
+TRAINING_CONFIG = DEFAULT_CONFIG.replace("allow_declared = false", "allow_declared = true")
+assert TRAINING_CONFIG != DEFAULT_CONFIG
+
 @dataclass(frozen=True)
 class Agency:
     name: str

@@ -8,13 +8,12 @@ import os
 import re
 from pathlib import Path
 
-from .config import DEFAULT_CONFIG, config_path, home_dir, load_config, parse_config
+from .config import DEFAULT_CONFIG, TRAINING_CONFIG, config_path, home_dir, load_config, parse_config
 from .identity import require_role, resolve_actor
 from .store.db import database_url, describe_url, is_sqlite, sqlite_path
 from ..errors import ConfigError, InputError, PermissionDenied, StorageError, os_reason
 
 
-TRAINING_LINE = ("allow_declared = false", "allow_declared = true")
 
 
 def init_instance(login: str | None, *, training: bool = False, service_user: str | None = None,
@@ -88,7 +87,7 @@ def _write_default_config(cfg_file: Path, training: bool, svc) -> bool:
     """Write the default configuration where there is none; True if written."""
     if cfg_file.exists():
         return False
-    text = DEFAULT_CONFIG.replace(*TRAINING_LINE) if training else DEFAULT_CONFIG
+    text = TRAINING_CONFIG if training else DEFAULT_CONFIG
     if svc is not None:
         text = _with_service_section(text, svc.name)
     cfg_file.parent.mkdir(parents=True, exist_ok=True)

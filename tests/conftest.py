@@ -68,10 +68,9 @@ class Ogi:
 
 def training_config(path: Path) -> Path:
     """The default configuration of a training instance (declared users accepted) at `path`."""
-    from ogi.engine.config import DEFAULT_CONFIG
-    from ogi.engine.instance import TRAINING_LINE
+    from ogi.engine.config import TRAINING_CONFIG
 
-    path.write_text(DEFAULT_CONFIG.replace(*TRAINING_LINE), encoding="utf-8")
+    path.write_text(TRAINING_CONFIG, encoding="utf-8")
     return path
 
 

@@ -109,11 +109,9 @@ class Instance:
         if backend == "postgres":
             inst.env["OGI_DATABASE_URL"] = url
         if extra_config is not None:
-            from ogi.engine.config import DEFAULT_CONFIG
+            from ogi.engine.config import TRAINING_CONFIG
 
-            from ogi.engine.instance import TRAINING_LINE
-
-            text = DEFAULT_CONFIG.replace(*TRAINING_LINE) + extra_config  # declared users: a test instance
+            text = TRAINING_CONFIG + extra_config  # declared users: a test instance
             (home / "ogi.toml").write_text(text, encoding="utf-8")
         inst.activate()
         if init:

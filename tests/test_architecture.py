@@ -237,3 +237,19 @@ def test_the_client_path_imports_only_the_standard_library():
     out = subprocess.run([_sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     third_party = [m for m in ast.literal_eval(out) if not m.startswith("_")]  # "__editable__…": pip's finder
     assert third_party == []
+
+
+def test_the_client_finds_the_instance_where_the_engine_keeps_it(monkeypatch, tmp_path):
+    """client.socket_path repeats engine/config.home_dir's rule (the client may not import the
+    engine): both must name the same folder for every way of setting it."""
+    from ogi import client
+    from ogi.engine.config import home_dir
+
+    cases = [{"OGI_HOME": str(tmp_path / "a")}, {"OGI_HOME": "~/ogi-x"}, {"XDG_DATA_HOME": str(tmp_path / "xdg")},
+             {"HOME": str(tmp_path / "home")}]
+    for env in cases:
+        for var in ("OGI_HOME", "XDG_DATA_HOME", "OGI_SOCKET"):
+            monkeypatch.delenv(var, raising=False)
+        for var, value in env.items():
+            monkeypatch.setenv(var, value)
+        assert client.socket_path() == str(home_dir() / "ogi.sock"), env

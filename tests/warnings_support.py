@@ -110,11 +110,9 @@ def write_config(ogi, monkeypatch, *, smtp_port: int | None = None, webhook: str
                  user_webhooks: dict[str, str] | None = None, extra: str = "") -> Path:
     """A config file (default config plus delivery keys) under a fresh name: the config cache is
     keyed by path and mtime, so a new path is always read."""
-    from ogi.engine.config import DEFAULT_CONFIG
+    from ogi.engine.config import TRAINING_CONFIG
 
-    from ogi.engine.instance import TRAINING_LINE
-
-    text = DEFAULT_CONFIG.replace(*TRAINING_LINE)  # declared users (--as, OGI_USER): a test instance
+    text = TRAINING_CONFIG  # declared users (--as, OGI_USER): a test instance
     for login, url in (user_webhooks or {}).items():
         head = f"[users.{login}]\n"
         assert head in text
