@@ -72,6 +72,16 @@ def key_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
         print(f"已生成日志签名密钥：{r['path']}（仅服务账户可读，请随备份妥善保管）")
     print("验证公钥（请法制机构复制存档，核验检查点时用 ogi audit verify --key 指定）：")
     print(r["verifier_key"])
+    conf = r["config"]
+    line = {"written": f"已写入配置文件 {conf['path']} 的 [ledger] verifier_key",
+            "differs": f"注意：配置文件 {conf['path']} 的 [ledger] verifier_key 与本实例的密钥不符，"
+                       "检查点将按配置文件中的公钥核验而被拒绝：请核实后改正该项",
+            "built-in": "本实例使用内置默认配置：运行 ogi init 生成配置文件后，再运行本命令写入公钥",
+            "not-admin": f"配置文件 {conf['path']} 中尚无该公钥：请系统管理员运行 ogi audit key 写入",
+            "unwritable": f"未能写入配置文件 {conf['path']}（{conf.get('reason')}）：请以服务账户运行，"
+                          "或手工在 [ledger] 中加入 verifier_key = 上面一行"}.get(conf["state"])
+    if line:
+        print(line)
 
 
 @app.command("checkpoint", help="签发机构日志的检查点（记录条数、根哈希、时间，Ed25519 签名），交法制机构在数据库之外留存。")

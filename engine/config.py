@@ -170,6 +170,7 @@ class Config:
     raw: dict = field(default_factory=dict, compare=False)
     source: str = BUILT_IN
     identity: Identity = Identity()
+    ledger_verifier: str = ""   # [ledger] verifier_key: the log's public key (`ogi audit key` writes it)
 
     def user_of_account(self, account: str) -> User | None:
         """The ogi user an OS account is: the one naming it as os_account, else the user of that
@@ -251,7 +252,9 @@ def parse_config(text: str, source: str) -> Config:
         allow_declared=expect_type(ident.get("allow_declared", False), bool, "identity.allow_declared"),
         service_user=expect_type(service.get("user", ""), str, "service.user").strip(),
     )
-    return Config(agency, rules, users, warnings, raw, source, identity)
+    ledger = expect_type(raw.get("ledger", {}), dict, "[ledger]")
+    verifier = expect_type(ledger.get("verifier_key", ""), str, "ledger.verifier_key").strip()
+    return Config(agency, rules, users, warnings, raw, source, identity, verifier)
 
 
 @lru_cache(maxsize=8)

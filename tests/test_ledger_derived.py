@@ -227,3 +227,60 @@ def test_verify_stays_fast_on_200_cases(fast):
     assert code == 0 and r["cases"] == 200
     print(f"\naudit verify, 200 cases: {took:.2f} s")
     assert took < 10
+
+
+def test_letter_numbering_columns_against_the_step(fast):
+    """family, year, seq and issued_on of a letter row: what the step that made it due gives."""
+    a = register(fast, "2026-09-24")
+    assert verify(fast)[0] == 0
+    lid, number = sql(fast, f"SELECT id, number FROM letter WHERE case_id = {a}")[0]
+    for statement, undo, expect in (
+            (f"UPDATE letter SET issued_on = '2026-10-30' WHERE id = {lid}",
+             f"UPDATE letter SET issued_on = '2026-09-24' WHERE id = {lid}",
+             "成文日期（issued_on）为 2026-10-30，其办理步骤的日期为 2026-09-24"),
+            (f"UPDATE letter SET family = 'reply' WHERE id = {lid}",
+             f"UPDATE letter SET family = 'receipt' WHERE id = {lid}", "文号类别（family）为 “reply”"),
+            (f"UPDATE letter SET seq = 9 WHERE id = {lid}",
+             f"UPDATE letter SET seq = 1 WHERE id = {lid}", "文号与其年份、顺序号（year 2026，seq 9）不符"),
+    ):
+        sql(fast, statement)
+        code, r = verify(fast)
+        assert code == 1 and any(expect in b["problem"] and b["case"] == "2026-0001" for b in r["broken"]), r
+        sql(fast, undo)
+        assert verify(fast)[0] == 0, statement
+
+
+def test_consultation_rows_against_the_log(fast):
+    a = register(fast, "2026-09-24")
+    step(fast, a, "accept", "2026-09-25")
+    step(fast, a, "consult", "2026-09-28", kind="third_party", party="某建筑公司")
+    b = register(fast, "2026-09-24", "李四")
+    step(fast, b, "accept", "2026-09-25")
+    step(fast, b, "consult", "2026-09-28", kind="agency", party="市规划局")
+    show = fast.json("case", "show", str(b))
+    step(fast, b, "consultation_reply", "2026-10-09", consultation_id=show["consultations"][0]["id"], opinion="agree")
+    assert verify(fast)[0] == 0
+    ca, due_a = sql(fast, f"SELECT id, due_on FROM consultation WHERE case_id = {a}")[0]
+    cb = sql(fast, f"SELECT id FROM consultation WHERE case_id = {b}")[0][0]
+    # A later period end for the third party: the case's clock would wait longer.
+    tampered(fast, f"UPDATE consultation SET due_on = '2026-12-30' WHERE id = {ca}",
+             f"UPDATE consultation SET due_on = '{due_a}' WHERE id = {ca}",
+             "征求意见 “某建筑公司” 的答复期限（due_on）为 2026-12-30", "征求意见表被改动")
+    tampered(fast, f"UPDATE consultation SET opinion = 'object' WHERE id = {cb}",
+             f"UPDATE consultation SET opinion = 'agree' WHERE id = {cb}",
+             "征求意见 “市规划局” 的意见（opinion）为 “object”，办理记录为 “agree”", case="2026-0002")
+    tampered(fast, f"UPDATE consultation SET replied_on = '2026-10-01' WHERE id = {ca}",
+             f"UPDATE consultation SET replied_on = NULL WHERE id = {ca}",
+             "征求意见 “某建筑公司” 的答复日期（replied_on）为 2026-10-01，办理记录为 （空）")
+    tampered(fast, f"UPDATE consultation SET party = '另一家公司' WHERE id = {ca}",
+             f"UPDATE consultation SET party = '某建筑公司' WHERE id = {ca}",
+             "征求意见 “某建筑公司” 的被征求意见方（party）为 “另一家公司”")
+    # A forged consultation row, and a deleted one.
+    sql(fast, f"INSERT INTO consultation (case_id, kind, party, sent_on, due_on, reason) "
+              f"VALUES ({a}, 'agency', '虚构单位', '2026-09-28', '2026-10-30', '')")
+    code, r = verify(fast)
+    assert code == 1 and any("“虚构单位”）在办理记录中没有对应的征求意见步骤" in b["problem"] for b in r["broken"])
+    sql(fast, "DELETE FROM consultation WHERE party = '虚构单位'")
+    sql(fast, f"DELETE FROM consultation WHERE id = {cb}")
+    code, r = verify(fast)
+    assert code == 1 and any("“市规划局”" in b["problem"] and "在征求意见表中不存在" in b["problem"] for b in r["broken"])

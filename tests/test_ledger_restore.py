@@ -3,8 +3,8 @@ backup whose log does not extend the newest checkpoint (given as a file, or the 
 current database recorded) is refused with nothing changed; a restore that passes appends a
 `restore` leaf (the backup's SHA-256, its log size and root, who, when) and verifies clean.
 
-SQLite only: backup and restore work on the SQLite file (PostgreSQL gets the pg_dump recipe,
-unchanged, and `ogi audit verify --checkpoint` afterwards)."""
+SQLite only: backup and restore work on the SQLite file. PostgreSQL restores into a staging
+database checked by `ogi restore URL`: tests/test_ledger_restore_pg.py."""
 from __future__ import annotations
 
 import json

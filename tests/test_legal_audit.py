@@ -117,7 +117,9 @@ def test_letter_files_and_rows(ogi, backend):
 
     sql(ogi, "DELETE FROM letter WHERE id = :i", params={"i": letters["service-receipt"]["id"]})
     code, r = verify(ogi)
-    assert code == 1 and [x["kind"] for x in r["broken"]] == ["numbering"]
+    # The gap in the 文号 sequence, and the rendered letter the log names whose row is gone.
+    assert code == 1 and [x["kind"] for x in r["broken"]] == ["numbering", "derived"]
+    assert "在文书表中不存在：文书表中的记录被删除" in r["broken"][1]["problem"]
 
 
 def test_case_history_shows_due_dates_before_and_after(fast):

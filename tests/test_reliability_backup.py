@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
@@ -180,8 +179,8 @@ def test_restore_refuses_bad_files(inst, tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_recipe_masks_the_password_and_works(tmp_path):
-    """On PostgreSQL `ogi backup` prints the pg_dump/pg_restore recipe (exit 0) with the password
-    masked; the printed commands, run as shown, restore a database that verifies clean."""
+    """On PostgreSQL `ogi backup` and `ogi restore DUMP` print the pg_dump / createdb / pg_restore
+    recipe (exit 0) with the password masked."""
     require_postgres()
     inst = Instance.create("postgres")
     try:
@@ -196,27 +195,9 @@ def test_postgres_recipe_masks_the_password_and_works(tmp_path):
         assert rj["backend"] == "postgresql" and not rj["ran"] and "s3cret-pw" not in json.dumps(rj)
         assert run_cli(["backup"], user="li").exit_code == 1
         rr = run_cli(["restore", str(tmp_path / "ogi.dump"), "--json"], user="admin")
-        assert rr.exit_code == 0 and "pg_restore" in rr.json["recipe"][1]
-        if not shutil.which("pg_dump"):
-            pytest.skip("pg_dump not installed: recipe printed, not exercised")
-        dump_cmd, restore_cmd = (line.replace("***", "x") for line in rj["recipe"][:2])
-        before = snapshot(inst.url)
-        subprocess.run(dump_cmd, shell=True, check=True, capture_output=True)
-        from sqlalchemy import create_engine, text
-
-        from conftest import PG_BASE
-        from ogi.engine.store.db import get_engine
-
-        get_engine(inst.url).dispose()
-        get_engine(secret_url).dispose()
-        admin = create_engine(PG_BASE)
-        with admin.begin() as c:  # disaster: the schema is gone
-            c.execute(text(f"DROP SCHEMA {inst.schema} CASCADE"))
-        admin.dispose()
-        done = subprocess.run(restore_cmd, shell=True, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert snapshot(inst.url) == before
-        chains_verify(inst.url)
-        assert run_cli(["audit", "verify"], user="zhao").exit_code == 0
+        # pg_restore goes into a new staging database, which `ogi restore URL` then checks against
+        # the newest checkpoint: run end to end in tests/test_ledger_restore_pg.py.
+        assert rr.exit_code == 0 and any(line.startswith("pg_restore") for line in rr.json["recipe"])
+        assert "s3cret-pw" not in json.dumps(rr.json) and any(l.startswith("ogi restore") for l in rr.json["recipe"])
     finally:
         inst.close()

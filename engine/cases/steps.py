@@ -235,7 +235,8 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
             "receipt_rule": why, "applicant": name, "applicant_type": reg.applicant_type,
             "description": desc, "requested_form": form, "clerk": clerk,
             "correction_period": cfg.rules.correction_period_workdays,
-            "fee_pauses": cfg.rules.fee_pauses_answer_clock}
+            "fee_pauses": cfg.rules.fee_pauses_answer_clock,
+            "contact_digest": _contact_digest(contact)}
     # The projection is what the register event alone gives: computed before the row is written,
     # so the case is inserted once, complete (its id is needed by the event's hash, not by replay).
     facts = clk.replay([EventView(rows.EventRow(0, 0, 1, "", actor.login, "register", received_on, "",
@@ -246,6 +247,15 @@ def register(session: "Session | rows.Db", cfg: Config, cal: WorkCalendar, actor
     ev = _append_event(db, case.id, actor, "register", received_on, "", data, tip=(0, GENESIS), number=case.number)
     allocate_letters(db, cfg, case, ev, None, received_on)
     return case
+
+
+def _contact_digest(contact: dict) -> dict:
+    """Keyed digests of the ID number and contact details for the register event: the history is
+    read by every role, so not the values themselves (engine/ledger/applicant_digest.py)."""
+    from ..ledger.applicant_digest import digests
+    from ..ledger.store import digest_key
+
+    return digests(digest_key(create=True), contact)
 
 
 # --------------------------------------------------------------------------- what the engine derives

@@ -10,10 +10,15 @@ recomputes each of them from the case's events, one case at a time, while it wal
 - case columns: the register event's data and steps.refresh_cache on the replayed facts and the
   clocks computed with the store's calendar (which the log covers);
 - applicant: the name and type the register event recorded, the contact details the latest
-  更正联系方式 step gave, the consent the latest consent step gave (the ID number and contact
-  details never corrected are not in any event: they cannot be checked);
+  更正联系方式 step gave, the consent the latest consent step gave; the ID number and contact
+  details never corrected against the keyed digests the register event recorded
+  (applicant_digest.py: the history is read by every role, so not the values themselves);
 - letter rows: the latest `letter_rendered` event of the letter gives its status, SHA-256,
-  path, version, 类别 and 文号; the DOCX working copy has the hash that event recorded;
+  path, version, 类别 and 文号; the DOCX working copy has the hash that event recorded; the
+  文号's family, year and sequence and the date of issue agree with the kind and the step that
+  made the letter due; a rendered letter whose row is gone is named;
+- consultation rows: kind, party, dates, opinion and period end (the consult step's, or the
+  latest `recompute`'s) as the log gives them;
 - counters: no counter is below the highest number allocated (a decremented counter would hand
   out a number twice); the log's counter equals the number of leaves.
 
@@ -131,6 +136,38 @@ def applicant_findings(applicant, register: dict, steps) -> list[str]:
     return out
 
 
+CONTACT_LABELS = {"id_number": "身份证明", "phone": "联系电话", "email": "电子邮箱", "address": "通讯地址"}
+
+
+def contact_findings(applicant, register: dict, steps, key: bytes | None) -> list[str] | None:
+    """The ID number and contact details never corrected by a logged step, against the keyed
+    digests the register event recorded (applicant_digest). [] when they agree or the event
+    predates the digests; None when they cannot be checked: no key, or a key other than the one
+    the event names (the caller reports that once, not per case)."""
+    from . import applicant_digest as ad
+
+    recorded = register.get("contact_digest")
+    if not isinstance(recorded, dict) or applicant is None:
+        return []
+    if key is None or ad.key_id(key) != recorded.get("key"):
+        return None
+    corrected = {k for action, data in steps if action == "correct_contact"
+                 for k in CONTACT if isinstance(data.get(k), str) and data[k]}
+    return [f"申请人的{CONTACT_LABELS[f]}（{f}）与登记时记录的摘要不符，且办理记录中没有更正它的步骤：申请人表被改动"
+            for f in ad.mismatched(key, recorded, applicant, corrected)]
+
+
+def digest_key_finding(unchecked: int, key: bytes | None, path) -> str | None:
+    """One line for the cases whose contact digests could not be checked (`path`: the key file)."""
+    if not unchecked:
+        return None
+    if key is None:
+        return (f"{unchecked} 件案件的申请人身份证明和联系方式无法核对：申请人信息摘要密钥 {path} "
+                "不存在或不可读（被删除或未随备份恢复）；请从备份恢复该文件后重新核验")
+    return (f"{unchecked} 件案件登记时使用的申请人信息摘要密钥与当前密钥 {path} 不同（密钥被替换）："
+            "其申请人身份证明和联系方式无法核对；请恢复原密钥文件后重新核验")
+
+
 def letter_findings(letter, recorded: dict | None) -> list[str]:
     """A letter row against the latest `letter_rendered` event of that letter (None: never
     rendered). The PDF's hash, its file and the row's SHA-256 are audit._letter_problem's."""
@@ -147,6 +184,78 @@ def letter_findings(letter, recorded: dict | None) -> list[str]:
         if want is not None and getattr(letter, col) != want:
             out.append(f"文书 {letter.number} 的{label}（{col}）为 {shown(getattr(letter, col))}，"
                        f"办理记录为 {shown(want)}：文书表被改动")
+    return out
+
+
+def letter_number_findings(letter, issued_on) -> list[str]:
+    """The numbering columns of a letter row against its step (numbering.allocate_letters): the
+    family is the kind's, the year and the date of issue the step's effective date, and the 文号
+    ends in that year and sequence number. `issued_on`: the effective date of the letter's event."""
+    from ...letters.kinds import LetterKind
+
+    out = []
+    try:
+        family = LetterKind(letter.kind).number_family
+    except ValueError:
+        return [f"文书 {letter.number} 的类别（kind）为 {shown(letter.kind)}，不是本系统的文书类别：文书表被改动"]
+    issued = _date(letter.issued_on)
+    if letter.family != family:
+        out.append(f"文书 {letter.number} 的文号类别（family）为 {shown(letter.family)}，按其类别应为 {shown(family)}：文书表被改动")
+    if issued_on is not None and issued != _date(issued_on):
+        out.append(f"文书 {letter.number} 的成文日期（issued_on）为 {issued}，其办理步骤的日期为 {issued_on}：文书表被改动")
+    if issued is not None and letter.year != getattr(issued, "year", None):
+        out.append(f"文书 {letter.number} 的文号年份（year）为 {letter.year}，成文日期为 {issued}：文书表被改动")
+    if not str(letter.number).endswith(f"〔{letter.year}〕{letter.seq}号"):
+        out.append(f"文书 {letter.number} 的文号与其年份、顺序号（year {letter.year}，seq {letter.seq}）不符：文书表被改动")
+    return out
+
+
+def missing_letter_findings(rendered: dict[int, dict], letter_ids: set[int]) -> list[str]:
+    """Letters the log says were rendered whose row is gone (`rendered`: letter id -> the
+    latest rendering's data)."""
+    return [f"办理记录中已生成的文书 {d.get('number') or lid}（{d.get('kind', '')}）在文书表中不存在：文书表中的记录被删除"
+            for lid, d in sorted(rendered.items()) if lid not in letter_ids]
+
+
+CONSULTATION_COLUMNS = {"kind": "种类", "party": "被征求意见方", "sent_on": "发出日期", "due_on": "答复期限",
+                        "replied_on": "答复日期", "lapsed_on": "逾期日期", "opinion": "意见"}
+
+
+def expected_consultations(facts, steps) -> dict[int, dict]:
+    """Each consultation's columns as the log gives them: the consult step (kind, party, date,
+    period end), its reply or lapse, and the period end any later `recompute` moved."""
+    due: dict[int, object] = {}
+    for action, data in steps:
+        if action == "consult" and data.get("consultation_id") is not None and data.get("due_on"):
+            due[data["consultation_id"]] = _date(data["due_on"])
+        elif action == "recompute":
+            for cid, when in ((data.get("after") or {}).get("consultations") or {}).items():
+                due[int(cid)] = _date(when)
+    out = {}
+    for cid, c in facts.consultations.items():
+        out[cid] = {"kind": c.kind, "party": (c.party or "").strip(), "sent_on": c.sent_on, "due_on": due.get(cid),
+                    "replied_on": c.closed_on if c.closed_how == "reply" else None,
+                    "lapsed_on": c.closed_on if c.closed_how == "lapse" else None,
+                    "opinion": c.opinion if c.closed_how == "reply" else None}
+    return out
+
+
+def consultation_findings(rows_, facts, steps) -> list[str]:
+    """The case's consultation rows (engine/store/rows.ConsultationRow) against the log."""
+    want = expected_consultations(facts, steps)
+    out = []
+    for row in rows_:
+        exp = want.pop(row.id, None)
+        if exp is None:
+            out.append(f"征求意见记录 #{row.id}（{shown(row.party)}）在办理记录中没有对应的征求意见步骤：征求意见表被改动")
+            continue
+        for col, label in CONSULTATION_COLUMNS.items():
+            have = _date(getattr(row, col)) if col.endswith("_on") else getattr(row, col)
+            if (exp[col] is not None and have != exp[col]) or (exp[col] is None and col != "due_on" and have):
+                out.append(f"征求意见 {shown(exp['party'])} 的{label}（{col}）为 {shown(have)}，"
+                           f"办理记录为 {shown(exp[col])}：征求意见表被改动")
+    out += [f"办理记录中的征求意见 {shown(exp['party'])}（#{cid}）在征求意见表中不存在：记录被删除"
+            for cid, exp in want.items()]
     return out
 
 

@@ -158,6 +158,7 @@ def instance_verifier() -> str | None:
 def key(login: str | None) -> dict:
     """`ogi audit key`: the verifier key of the instance's signing key, created on first use
     (by an administrator: private key in OGI_HOME/keys/ledger.key, 0600, folder 0700)."""
+    from ...errors import InputError
     from ..config import load_config
     from ..identity import require_role, resolve_actor
     from .checkpoint import generate_key, verifier_key_of
@@ -170,13 +171,96 @@ def key(login: str | None) -> dict:
     if signer is None:
         require_role(actor, "admin", what="生成日志签名密钥（首次使用时）")
         signer, _ = generate_key(key_name(cfg))
-        _write_private(path, signer + "\n")
+        try:
+            _write_private(path, signer + "\n")
+        except FileExistsError:
+            raise InputError(f"日志签名密钥 {path} 刚由他人生成，本次未改动：请重新运行 ogi audit key 查看公钥") from None
         created = True
     verifier = verifier_key_of(signer)
-    return {"verifier_key": verifier, "name": verifier.split("+", 1)[0], "path": str(path), "created": created}
+    return {"verifier_key": verifier, "name": verifier.split("+", 1)[0], "path": str(path), "created": created,
+            "config": _verifier_into_config(cfg, actor, verifier)}
 
 
-def _write_private(path: Path, text: str) -> None:
+def _verifier_into_config(cfg, actor, verifier: str) -> dict:
+    """[ledger] verifier_key in the configuration file: written by an administrator when absent
+    (issue 15: the public key is in the config), never replaced. {"state", "path"}: state is
+    "present", "written", "differs", "built-in", "not-admin" or "unwritable" (with "reason")."""
+    from ...errors import os_reason
+    from ..config import BUILT_IN, parse_config
+
+    if cfg.ledger_verifier == verifier:
+        return {"state": "present", "path": cfg.source}
+    if cfg.ledger_verifier:
+        return {"state": "differs", "path": cfg.source, "configured": cfg.ledger_verifier}
+    if cfg.source == BUILT_IN:
+        return {"state": "built-in", "path": None}
+    if "admin" not in actor.roles:
+        return {"state": "not-admin", "path": cfg.source}
+    path = Path(cfg.source)
+    try:
+        text = path.read_text(encoding="utf-8")
+        new = _with_verifier(text, verifier)
+        parse_config(new, str(path))  # what is written must load
+        path.write_text(new, encoding="utf-8")
+    except OSError as exc:
+        return {"state": "unwritable", "path": str(path), "reason": os_reason(exc)}
+    return {"state": "written", "path": str(path)}
+
+
+def _with_verifier(text: str, verifier: str) -> str:
+    import re
+
+    line = f'verifier_key = "{verifier}"   # 机构日志的验证公钥（ogi audit key 写入）\n'
+    m = re.search(r"^\[ledger\][ \t]*(#.*)?\n", text, flags=re.M)
+    if m is not None:
+        return text[:m.end()] + line + text[m.end():]
+    return text.rstrip("\n") + "\n\n[ledger]\n" + line
+
+
+# --------------------------------------------------------------------------- the applicant digest key
+
+DIGEST_KEY_FILE = "applicant.key"
+_digest_keys: dict[str, bytes] = {}   # file identity -> key: read once per process while the file stays
+
+
+def digest_key_path() -> Path:
+    from ..config import home_dir
+
+    return home_dir() / "keys" / DIGEST_KEY_FILE
+
+
+def digest_key(*, create: bool) -> bytes | None:
+    """The HMAC key of applicant_digest (32 random bytes, hex, keys/applicant.key, 0600), created by
+    the first registration when `create`. None when absent and not created."""
+    from ...errors import InputError, os_reason
+
+    path = digest_key_path()
+    try:
+        st = os.stat(path)
+        stamp = f"{path}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"  # a replaced file is read again
+        cached = _digest_keys.get(stamp)
+        if cached is not None:
+            return cached
+        key = bytes.fromhex(path.read_text(encoding="utf-8").strip())
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            _write_private(path, os.urandom(32).hex() + "\n", "申请人信息摘要密钥")
+        except FileExistsError:
+            pass  # another registration made it first: use theirs
+        return digest_key(create=False)
+    except ValueError:
+        raise InputError(f"申请人信息摘要密钥 {path} 内容不是十六进制密钥：请从备份恢复该文件") from None
+    except OSError as exc:
+        raise InputError(f"无法读取申请人信息摘要密钥 {path}：{os_reason(exc)}；请以服务账户运行") from None
+    _digest_keys.clear()
+    _digest_keys[stamp] = key
+    return key
+
+
+def _write_private(path: Path, text: str, what: str = "日志签名密钥") -> None:
+    """A new key file, 0600 in a 0700 folder; FileExistsError when another process made it first."""
     from ...errors import InputError, os_reason
 
     try:
@@ -184,9 +268,9 @@ def _write_private(path: Path, text: str) -> None:
         os.chmod(path.parent, 0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise InputError(f"日志签名密钥 {path} 刚由他人生成，本次未改动：请重新运行 ogi audit key 查看公钥") from None
+        raise
     except OSError as exc:
-        raise InputError(f"无法生成日志签名密钥 {path}：{os_reason(exc)}；请以服务账户运行") from None
+        raise InputError(f"无法生成{what} {path}：{os_reason(exc)}；请以服务账户运行") from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
@@ -296,7 +380,9 @@ def read_checkpoint(path: str, verifier: str | None) -> tuple:
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"无法读取验证公钥文件 {verifier}：{os_reason(exc) if isinstance(exc, OSError) else '不是 UTF-8 文本'}") from None
     else:
-        verifier, source = instance_verifier(), "instance"
+        from ..config import load_config
+
+        verifier, source = load_config().ledger_verifier or instance_verifier(), "instance"
         if verifier is None:
             raise InputError("本实例没有日志签名密钥，无法核验检查点：请用 --key 指定法制机构留存的验证公钥")
     p = Path(os.path.expanduser(path))
@@ -421,8 +507,8 @@ def _events_against_leaves(s, cp) -> list[dict]:
 
 
 def _other_leaves(s, cp) -> list[dict]:
-    """Calendar (and later config, restore) leaves: each body hashes to its leaf hash; each
-    imported calendar year is the notice its newest leaf names."""
+    """Calendar, config and restore leaves: each body hashes to its leaf hash; each imported
+    calendar year is the notice its newest leaf names."""
     import json
 
     from sqlalchemy import text

@@ -36,7 +36,7 @@ from ..store.files import sha256_file
 from ..cases.history import rendered_letter, verify_chain
 from ..identity import resolve_actor
 from ..ledger import derived
-from ..store.tables import Applicant, Case, Counter, HistoryEvent, LedgerLeaf, Letter
+from ..store.tables import Applicant, Case, Consultation, Counter, HistoryEvent, LedgerLeaf, Letter
 
 CASE_NUMBER = re.compile(r"^(\d{4})-(\d+)$")
 
@@ -125,16 +125,21 @@ def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | Non
     a = Applicant.__table__.c
     applicant_rows = s.execute(scoped(select(c.id.label("case_id"), Applicant.__table__).select_from(
         Case.__table__.outerjoin(Applicant.__table__, a.id == c.applicant_id)), c.id).order_by(c.id), **stream)
+    k = Consultation.__table__.c
+    consultation_rows = s.execute(scoped(select(Consultation.__table__), k.case_id).order_by(k.case_id, k.id), **stream)
     numbers = _Numbers()
     top_case: dict[int, int] = {}  # year -> highest case number seen
     top_letter: dict[tuple[str, int], int] = {}  # (family, year) -> highest 文号 seen
     cal = None  # the store's calendar (the log covers it), loaded at the first case that needs it
+    contact = None  # the applicant digest key, read at the first case that needs it
     broken: list[dict] = []
     n_cases = n_events = n_letters = n_files = 0
-    for cid, (case, evs, letters, appl) in _zip_by_case(((r.id, r) for r in case_rows), _by_case(event_rows),
-                                                         _by_case(letter_rows), ((r.case_id, r) for r in applicant_rows)):
+    for cid, (case, evs, letters, appl, consulted) in _zip_by_case(
+            ((r.id, r) for r in case_rows), _by_case(event_rows), _by_case(letter_rows),
+            ((r.case_id, r) for r in applicant_rows), _by_case(consultation_rows)):
         evs = evs or []
         n_events += len(evs)
+        chained = False  # the case's history is intact: its events may be compared with the rows
         if case is not None:
             n_cases += 1
             numbers.add_case(case.number)
@@ -150,6 +155,7 @@ def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | Non
                 if link is not None:
                     broken.append(_broken("history", link.problem, case, seq=link.seq, event_id=link.event_id))
                 else:
+                    chained = True
                     replayed: list = []
                     problem = _projection_problem(case, evs, cfg, replayed)
                     if problem:
@@ -160,22 +166,32 @@ def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | Non
                             from ..store.rows import of_session
 
                             cal = calendar_of_db(of_session(s))
-                        broken.extend(_broken("derived", p, case) for p in _derived_problems(case, appl, *replayed, cal))
+                        if contact is None:
+                            contact = _ContactCheck()
+                        broken.extend(_broken("derived", p, case)
+                                      for p in _derived_problems(case, appl, *replayed, cal, contact))
+                        broken.extend(_broken("derived", p, case)
+                                      for p in derived.consultation_findings(consulted or [], *replayed))
+        rendered: dict[int, dict] = {}  # letter id -> what its latest letter_rendered event recorded
+        for ev in evs:
+            d = rendered_letter(ev)
+            if d is not None and d.get("letter_id") is not None:
+                rendered[d["letter_id"]] = d
+        if rendered and chained:
+            ids = {l.id for l in letters or ()}
+            broken.extend(_broken("derived", p, case) for p in derived.missing_letter_findings(rendered, ids))
         if letters:
-            event_ids = {ev.id for ev in evs}
-            rendered: dict[int, dict] = {}  # letter id -> what its latest letter_rendered event recorded
-            for ev in evs:
-                d = rendered_letter(ev)
-                if d is not None:
-                    rendered[d["letter_id"]] = d
+            event_dates = {ev.id: ev.effective_on if chained else None for ev in evs}
             for l in letters:
                 n_letters += 1
                 n_files += bool(l.sha256)
                 numbers.add_letter(l.family, l.year, l.seq)
                 top_letter[(l.family, l.year)] = max(top_letter.get((l.family, l.year), 0), l.seq)
-                problem = _letter_problem(l, event_ids, rendered)
+                problem = _letter_problem(l, event_dates, rendered)
                 if problem:
                     broken.append(_broken("letter", problem, case, l.case_id, letter_id=l.id, path=l.path or None))
+    if contact is not None and contact.unchecked:
+        broken.append(_broken("derived", contact.finding()))
     if case_id is None:
         counters = {(r.scope, r.year): r.value for r in s.execute(select(Counter.__table__))}
         broken.extend(numbers.gaps(counters))
@@ -190,21 +206,52 @@ def verify_session(s: Session, cfg: Config, progress=None, *, case_id: int | Non
             "letter_files": n_files, "broken": broken}
 
 
-def _derived_problems(case, appl, facts, steps: list, cal) -> list[str]:
+class _ContactCheck:
+    """The applicant digest key (None: missing or unreadable) and the cases it could not check."""
+
+    def __init__(self):
+        from ...errors import InputError
+        from ..ledger.store import digest_key, digest_key_path
+
+        self.path = digest_key_path()
+        try:
+            self.key = digest_key(create=False)
+        except InputError:
+            self.key = None
+        self.unchecked = 0
+
+    def findings(self, applicant, register: dict, steps: list) -> list[str]:
+        lines = derived.contact_findings(applicant, register, steps, self.key)
+        if lines is None:
+            self.unchecked += 1
+            return []
+        return lines
+
+    def finding(self) -> str:
+        return derived.digest_key_finding(self.unchecked, self.key, self.path)
+
+
+def _derived_problems(case, appl, facts, steps: list, cal, contact: _ContactCheck) -> list[str]:
     """The case row's cached columns and its applicant row against what the history implies."""
     from ..store.rows import CaseRow
 
     register = steps[0][1] if steps and steps[0][0] == "register" else {}
     row = CaseRow(**{f: getattr(case, f) for f in CaseRow.__dataclass_fields__})
+    applicant = appl if appl is not None and appl.id is not None else None
     out = derived.case_findings(row, register, facts, clk.compute_clocks(facts, cal))
-    out += derived.applicant_findings(appl if appl is not None and appl.id is not None else None, register, steps)
+    out += derived.applicant_findings(applicant, register, steps)
+    out += contact.findings(applicant, register, steps)
     return out
 
 
-def _letter_problem(l, event_ids: set[int], rendered: dict[int, dict]) -> str | None:
-    """What is wrong with one letter row, given its case's event ids and recorded renderings."""
-    if l.event_id not in event_ids:
+def _letter_problem(l, event_dates: dict, rendered: dict[int, dict]) -> str | None:
+    """What is wrong with one letter row, given its case's events (id -> effective date) and
+    recorded renderings."""
+    if l.event_id not in event_dates:
         return f"文书 {l.number} 所依据的办理记录（#{l.event_id}）不存在"
+    numbering = derived.letter_number_findings(l, event_dates[l.event_id])
+    if numbering:
+        return numbering[0]
     if not l.sha256:
         if l.id in rendered:
             return f"文书 {l.number} 已生成并记录哈希，但文书表中的哈希被清空"

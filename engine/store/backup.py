@@ -15,20 +15,32 @@ module is missing). Without --yes it stops there. With --yes it keeps the curren
 through the backup API (other processes see either the old or the new database, never a mix),
 upgrades the schema if the copy is older, and verifies the result once more.
 
-PostgreSQL: ogi does not run pg_dump itself. The agency's PostgreSQL belongs to its DBA (its own
-backup regime, credentials that must never appear on a command line, pg_dump matching the server
-version); `ogi backup` prints the pg_dump / pg_restore commands for the configured database with
-the password masked, and the verification step (`ogi audit verify`) to run after a restore.
+PostgreSQL: ogi runs neither pg_dump nor pg_restore. The agency's PostgreSQL belongs to its DBA
+(its own backup regime, credentials that must never appear on a command line, tools matching the
+server version); `ogi backup` and `ogi restore DUMP` print the commands with the password masked.
+A restore never replaces the live database: the DBA pg_restores the dump into a NEW staging
+database, and `ogi restore postgresql://…/staging` checks that database read-only (an ogi
+database of a known schema revision, every history chain intact, its log intact and extending
+the newest checkpoint: the --checkpoint file, else the newest row of ledger_checkpoint in the
+live database; the same engine/ledger/store.file_log / file_extends as for a file, over a
+SQLAlchemy connection). A refusal changes neither database. With --yes ogi upgrades the staging
+schema if older and records the restore there (the live database's checkpoints that its log
+covers, and the `restore` leaf, whose `sha256` is that of the staging URL shown without password:
+there is no file), then prints the switch for the DBA: point OGI_DATABASE_URL at the staging
+database (or rename it), `ogi init` (re-creates the append-only triggers), `ogi audit verify`.
 Letter files (OGI_HOME/letters) are not in the database: back that directory up alongside it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import shutil
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from ..config import home_dir, load_config
 from .db import SQLITE_BUSY_TIMEOUT_MS, database_url, describe_url, sqlite_path
@@ -144,27 +156,226 @@ def verify_history(url: str) -> dict:
 
 # --------------------------------------------------------------------------- PostgreSQL recipe
 
-def _pg_recipe(url: str, out: str | None, *, restore_file: str | None = None) -> dict:
+def _is_pg_url(text: str) -> bool:
+    return text.split("://", 1)[0] in ("postgresql", "postgres", "postgresql+psycopg") and "://" in text
+
+
+def _pg_parts(url: str) -> tuple[str, str | None]:
+    """(libpq URL without the query, the schema named by `options=-csearch_path=...` or None)."""
     parts = urlsplit(url)
-    libpq = "postgresql://" + parts.netloc + parts.path
     schema = None
     for opt in parse_qs(parts.query).get("options", []):
         for token in opt.split():
             if token.startswith("-csearch_path="):
                 schema = token.split("=", 1)[1].split(",")[0]
+    return "postgresql://" + parts.netloc + parts.path, schema
+
+
+def _without_password(url: str) -> str:
+    """`url` with no password at all (libpq then reads ~/.pgpass): for commands to type."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        netloc = creds.split(":", 1)[0] + "@" + host
+    return urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))
+
+
+def _staging_name(libpq: str) -> str:
+    db = urlsplit(libpq).path.lstrip("/") or "ogi"
+    return f"{db}_restore_{_stamp().replace('-', '_')}_{secrets.token_hex(2)}"
+
+
+def _pg_recipe(url: str, out: str | None, *, restore_file: str | None = None) -> dict:
+    """The DBA's commands: pg_dump; for a restore, pg_restore into a NEW staging database, the
+    check of that database by `ogi restore STAGING_URL` (then --yes), the switch, `ogi init`
+    and `ogi audit verify`. Passwords are masked (***) or left out (~/.pgpass)."""
+    libpq, schema = _pg_parts(url)
     shown = describe_url(libpq)
     dump = out or f"ogi-{_stamp()}.dump"
     schema_opt = f" --schema={schema}" if schema else ""
+    staging_db = _staging_name(libpq)
+    parts = urlsplit(libpq)
+    staging_libpq = urlunsplit(("postgresql", parts.netloc, "/" + staging_db, "", ""))
+    staging = _without_password(urlunsplit(("postgresql", parts.netloc, "/" + staging_db, urlsplit(url).query, "")))
+    restore_from = restore_file or dump
     recipe = [
         f"pg_dump --format=custom --no-owner{schema_opt} --file {dump} \"{shown}\"",
+        f"createdb --maintenance-db \"{shown}\" {staging_db}    # 新建临时库：恢复从不覆盖当前数据库",
         # no --schema here: the dump holds only that schema, and pg_restore must recreate it too
-        f"pg_restore --clean --if-exists --no-owner --dbname \"{shown}\" {restore_file or dump}",
-        "ogi audit verify    # 恢复后重新核验全部哈希链和文书",
+        f"pg_restore --no-owner --dbname \"{describe_url(staging_libpq)}\" {restore_from}",
+        f"ogi restore \"{staging}\" [--checkpoint 检查点文件]    # 核验临时库：哈希链、日志延续最新的检查点",
+        f"ogi restore \"{staging}\" --yes [--checkpoint 检查点文件]    # 在临时库中记录本次恢复",
+        f"停止 ogi 服务，将 OGI_DATABASE_URL 改为 {staging}（或由数据库管理员将临时库改名为当前数据库名）",
+        "ogi init    # 以表的所有者运行：重建只增触发器（原有 --writer-role/--reader-role 一并给出）",
+        "ogi audit verify --checkpoint 检查点文件    # 恢复后重新核验全部哈希链、日志和文书",
     ]
-    return {"backend": "postgresql", "database": shown, "ran": False, "file": restore_file or dump,
-            "recipe": recipe,
-            "note": "PostgreSQL 数据库由数据库管理员按其备份制度备份；ogi 不代为运行 pg_dump（避免在命令行暴露口令、"
-                    "版本须与服务器一致）。请将 *** 换成实际口令（或使用 ~/.pgpass），并同时备份文书目录。"}
+    return {"backend": "postgresql", "database": shown, "ran": False, "file": restore_from,
+            "staging": staging, "recipe": recipe,
+            "note": "PostgreSQL 数据库由数据库管理员按其备份制度备份；ogi 不代为运行 pg_dump / pg_restore（避免在命令行暴露口令、"
+                    "版本须与服务器一致）。恢复时先用 pg_restore 恢复到新建的临时库，经 ogi restore 核验后再切换。"
+                    "请将 *** 换成实际口令（或使用 ~/.pgpass），并同时备份文书目录。"}
+
+
+# --------------------------------------------------------------------------- PostgreSQL: checking a staging database
+
+def _pg_url(text: str) -> str:
+    """A postgresql URL as given, for SQLAlchemy with psycopg 3 (as db.database_url does)."""
+    return "postgresql+psycopg://" + text.split("://", 1)[1]
+
+
+def _pg_first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0][:160] if text else type(exc).__name__
+
+
+@contextmanager
+def _pg_connection(url: str):
+    """A private connection to the database at `url` (not cached, disposed on exit), in one
+    REPEATABLE READ read transaction that is rolled back: checking never writes."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, connect_args={"connect_timeout": 10}, isolation_level="REPEATABLE READ")
+    try:
+        with engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+    finally:
+        engine.dispose()
+
+
+class _DriverSql:
+    """What engine/ledger/store.file_log / file_extends ask of a connection (`execute(sql)` with
+    `fetchone()` and iteration), over a SQLAlchemy connection: rows streamed, never all in memory."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql: str):
+        return self.conn.execution_options(stream_results=True, yield_per=5000).exec_driver_sql(sql)
+
+
+def _pg_where(conn) -> tuple:
+    from sqlalchemy import text
+
+    return tuple(conn.execute(text(
+        "SELECT inet_server_addr()::text, inet_server_port(), current_database(), current_schema()")).one())
+
+
+def _pg_live_checkpoints(url: str) -> tuple[list[tuple], tuple | None]:
+    """The checkpoints recorded in the live PostgreSQL database, oldest first (as _live_checkpoints),
+    and where it is (server, port, database, schema). ([], None) when it does not answer or has no
+    log yet (restoring is then exactly what is needed)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with _pg_connection(url) as conn:
+            where = _pg_where(conn)
+            if conn.execute(text("SELECT to_regclass('ledger_checkpoint')")).scalar() is None:
+                return [], where
+            rows_ = conn.execute(text(
+                "SELECT size, root, note, made_at, made_by FROM ledger_checkpoint ORDER BY id")).all()
+            return [tuple(r) for r in rows_], where
+    except SQLAlchemyError:
+        return [], None
+
+
+def check_pg_database(url: str, shown: str, cp: dict | None, live_where: tuple | None) -> dict:
+    """Is the (staging) PostgreSQL database at `url` an ogi database of a known schema revision,
+    with intact history and an intact log that extends the checkpoint `cp`? Read only; raises
+    InputError with one Chinese line saying why not."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..ledger.store import file_extends, file_log
+
+    unchanged = "当前数据库未被改动"
+    try:
+        with _pg_connection(url) as conn:
+            where = _pg_where(conn)
+            if live_where is not None and where == live_where:
+                raise InputError(f"数据库 {shown} 就是当前数据库本身：请先用 pg_restore 把备份恢复到新建的临时库，再核验该临时库")
+            tables = {r[0] for r in conn.execute(text(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"))}
+            missing = OGI_TABLES - tables
+            if missing:
+                raise InputError(f"数据库 {shown} 不是 ogi 数据库（缺少数据表 {'、'.join(sorted(missing))}）：请确认 pg_restore "
+                                 f"已恢复到该库、URL 中的 search_path 正确；{unchanged}")
+            revisions = {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+            known = _known_revisions()
+            if known and not revisions <= known:
+                raise InputError(f"数据库 {shown} 来自更新版本的 ogi（数据库结构版本 {', '.join(sorted(revisions))}），"
+                                 f"请先升级本机 ogi 再恢复；{unchanged}")
+            if "ledger_leaf" in tables:
+                size, root, problems = file_log(_DriverSql(conn))
+            else:  # before migration 0007: no log yet
+                from ..ledger import merkle
+
+                size, root, problems = 0, merkle.CompactRange().root(), []
+            if problems:
+                raise InputError(f"数据库 {shown} 的日志不完整（{problems[0]}），不能用于恢复；{unchanged}")
+            if cp is not None:
+                why = file_extends(_DriverSql(conn), cp["size"], cp["root"]) if "ledger_leaf" in tables else \
+                    f"备份早于检查点，恢复将丢失检查点已证明的记录（备份日志 0 条，检查点 {cp['size']} 条）"
+                if why is not None:
+                    against = f"检查点文件 {cp['path']}" if cp["path"] else "当前数据库中最新的检查点"
+                    raise InputError(f"拒绝恢复 {shown}：{why}（对照{against}，签发于 {cp['time']}）；"
+                                     f"请改用不早于该检查点的完好备份，{unchanged}")
+    except SQLAlchemyError as exc:
+        raise InputError(f"无法读取数据库 {shown}（{_pg_first_line(exc)}）：请确认已用 pg_restore 恢复到该库、"
+                         f"地址和账号正确；{unchanged}") from None
+    try:
+        history = verify_history(url)
+    except SQLAlchemyError as exc:
+        raise InputError(f"无法核验数据库 {shown} 的办理记录（{_pg_first_line(exc)}）；{unchanged}") from None
+    return {"revisions": sorted(revisions), "log": {"size": size, "root": root.hex()}, **history}
+
+
+def _restore_pg(actor: str, url: str, staging_text: str, yes: bool, checkpoint: str | None,
+                key: str | None) -> dict:
+    """`ogi restore postgresql://…/staging`: check the staging database the DBA restored the dump
+    into against the newest checkpoint; with --yes record the restore there (the live database's
+    checkpoints the staging log covers, and the `restore` leaf). ogi never switches databases."""
+    staging = _pg_url(staging_text)
+    shown = describe_url(_pg_parts(staging)[0])
+    shown_full = _without_password(staging)
+    live_rows, live_where = _pg_live_checkpoints(url)  # read before anything else
+    cp = _checkpoint_to_keep(live_rows, checkpoint, key)
+    checked = check_pg_database(staging, shown, cp, live_where)
+    log = checked.pop("log")
+    # No file on PostgreSQL: the leaf's `sha256` names the database adopted (no password in it).
+    digest = hashlib.sha256(shown_full.encode("utf-8")).hexdigest()
+    steps = [f"停止 ogi 服务（ogi serve、调度器），将 OGI_DATABASE_URL 改为 {shown_full}"
+             "（或由数据库管理员将临时库改名为当前数据库名）",
+             "ogi init    # 以表的所有者运行：重建只增触发器（原有 --writer-role/--reader-role 一并给出）",
+             "ogi audit verify" + (f" --checkpoint {checkpoint}" if checkpoint else " [--checkpoint 检查点文件]")
+             + "    # 重新核验全部哈希链、日志和文书"]
+    result = {"backend": "postgresql", "file": shown_full, "staging": shown_full, "database": describe_url(_pg_parts(url)[0]),
+              "verified": True, "current_readable": live_where is not None, "sha256": digest, "log": log,
+              "checkpoint": cp, "next_steps": steps, **checked}
+    if not yes:
+        against = f"，日志延续检查点（{cp['size']} 条）" if cp else ""
+        raise InputError(f"数据库 {shown} 核验通过（{checked['cases']} 件案件、{checked['events']} 条办理记录，哈希链完好{against}）。"
+                         "加 --yes 将在该库中记录本次恢复，再由数据库管理员切换到该库；当前数据库不会被改动",
+                         details={"check": result})
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import get_engine
+    from .schema import upgrade
+
+    try:
+        upgrade(staging)  # an older backup is brought to the current schema
+        leaf = _after_restore(staging, live_rows, log, digest, actor, cp)
+        after = verify_history(staging)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"无法在数据库 {shown} 中记录本次恢复（{_pg_first_line(exc)}）；当前数据库未被改动") from None
+    finally:
+        get_engine(staging).dispose()
+        get_engine(staging, create=True).dispose()
+    return {**result, "restored": True, "kept_as": None, "restore_leaf": leaf, "after": after}
 
 
 # --------------------------------------------------------------------------- use cases
@@ -324,12 +535,16 @@ def restore(login: str | None, file: str, yes: bool = False, checkpoint: str | N
     _cfg, actor = _admin(login, "恢复数据库")
     url = database_url()
     live = sqlite_path(url)
-    source = Path(file).expanduser()
     if live is None:
         if url.startswith("sqlite"):
             raise InputError("内存数据库无法恢复")
-        # PostgreSQL: pg_restore is the DBA's; `ogi audit verify --checkpoint` afterwards checks the log
-        return _pg_recipe(url, None, restore_file=str(source))
+        if _is_pg_url(file):  # the staging database the DBA restored the dump into
+            return _restore_pg(actor.login, url, file, yes, checkpoint, key)
+        # pg_restore is the DBA's: the recipe (into a new staging database, then `ogi restore URL`)
+        return _pg_recipe(url, None, restore_file=str(Path(file).expanduser()))
+    if _is_pg_url(file):
+        raise InputError("当前实例使用 SQLite 数据库：请指定 ogi backup 生成的备份文件（数据库 URL 只用于 PostgreSQL 实例）")
+    source = Path(file).expanduser()
     if not source.is_file():
         raise NotFound(f"备份文件 {source} 不存在")
     if live.exists() and source.resolve() == live.resolve():
