@@ -66,8 +66,8 @@ def _optional_groups(app) -> None:
     """The other command groups; each module registers its own commands."""
     import importlib
 
-    for name in ("letter", "warnings", "scheduler", "serve", "audit", "report", "check", "states", "backup", "demo",
-                 "completion"):
+    for name in ("letter", "warnings", "scheduler", "serve", "audit", "report", "proactive", "check", "states", "backup",
+                 "demo", "completion"):
         importlib.import_module(f"{__package__}.commands.{name}").register(app)
 
 

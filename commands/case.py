@@ -5,6 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..states.info_items import parse_items
 from ..states.machine import STATE_LABELS, Trigger
 from ..states.outcomes import OUTCOMES, PROPOSABLE
 from ..states.vocabulary import (APPLICANT_KINDS, CHANNELS, CONSULTATION_KINDS, DELIVERY_METHODS, FEE_BASES,
@@ -189,14 +190,18 @@ def propose_cmd(
         "--query-channel", help="行政查询事项（withhold_admin_query）：申请人查询该信息的渠道")] = "",
     article: Annotated[str, typer.Option(
         "--article", help="其他处理（other）：所依据的具体条款，如“第三十八条”（默认为《政府信息公开条例》的条款）")] = "",
+    item: Annotated[Optional[list[str]], typer.Option(
+        "--item", help="予以公开、部分公开时公开的政府信息，写作“标题｜文号｜发文机关”（文号、发文机关可省略；"
+                       "每项一个 --item，可重复，最多50项），列入答复书")] = None,
     date: DateOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     outcome = resolve_code(PROPOSABLE_LABELS, outcome, "办理结果", "outcomes")
+    info_items = parse_items(item)  # malformed: refused here, before the case is touched
     _step(case, Trigger.PROPOSE, date, as_, json_,
           {"outcome": outcome, "withheld": withheld or None, "where": where or None,
            "responsible_agency": responsible_agency or None, "third_party_content": third_party_content or None,
            "public_interest": public_interest or None, "query_channel": query_channel or None,
-           "article": article or None}, reason)
+           "article": article or None, "info_items": info_items or None}, reason)
 
 
 @app.command("decide", help="作出决定并报批。")

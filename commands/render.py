@@ -19,6 +19,7 @@ import sys
 import unicodedata
 
 from .cells import NO_BREAK_AFTER, NO_BREAK_BEFORE, char_width, text_width
+from ..states.info_items import InfoItem
 from ..states.vocabulary import CLOCK_CHART, OPINIONS, auth_legend, auth_notes, auth_short
 
 # The legends, printed wherever their symbols are.
@@ -137,6 +138,10 @@ def case_full_lines(r: dict, width: int | None = None) -> list[str]:
     add(f"申请人：{a['name']}（{a['type_label']}）　证件：{a['id_number'] or '未填写'}　电话：{a['phone'] or '未填写'}")
     add(f"提交方式：{r['channel_label']}　收到申请之日：{r['received_on']}　经办人：{r.get('clerk_name') or r['clerk']}")
     add(f"所需信息：{r['description']}")
+    if r.get("info_items"):  # propose --item: the information the proposal discloses
+        add("公开的信息：")
+        for n, item in enumerate(r["info_items"], 1):
+            add(f"  {n}. {InfoItem(**item).label}", "     ")
     lines += deadline_lines(r, width)
     if r.get("consultations"):
         lines += table_lines("征求意见", ("编号", "对象", "发出", "期限", "答复", "意见"), [

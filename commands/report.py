@@ -109,10 +109,61 @@ def _print_annual(r: dict) -> None:
     c.print(t4)
     c.print(f"本年度收取信息处理费 {r['fees']['count']} 笔，共 {r['fees']['amount']} 元。")
     c.print("[green]勾稽关系成立[/]（一+二=三(七)+四，各列）。撤回申请计入“三(六)3 其他”。")
+    if r.get("proactive") is not None:
+        c.print(_api().annual_proactive_text(r), markup=False)
     c.print(_api().checkpoint_line(r.get("checkpoint")), markup=False)
 
 
-@app.command("repeated", help="多个申请人申请的相同信息（条例第四十四条：可纳入主动公开）。描述去除空白和标点后相同即视为相同信息。")
+@app.command("proactive", help="年度依申请公开转为主动公开的政府信息目录（条例第四十四条）：本年度审核同意的事项，"
+                              "供本机关公布；--pdf 或 --csv 写出文件。")
+def proactive_cmd(
+    year: Annotated[int, typer.Option("--year", help="年度，例如 2026")],
+    json_: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="PDF")] = False,
+    out: OutOpt = None, as_: AsOpt = None,
+) -> None:
+    from ..errors import InputError
+
+    api = _api()
+    if sum([json_, csv_, pdf]) > 1:
+        raise InputError("--json、--csv、--pdf 只能选一个")
+    r = api.proactive_yearly(as_, year)
+    if json_:
+        print_json({k: v for k, v in r.items() if k not in ("csv", "html")})
+        return
+    if csv_:
+        if out:
+            print(f"已写出：{api.write_output(r['csv'], out)}")
+        else:
+            typer.echo(r["csv"].lstrip("\ufeff"), nl=False)
+        return
+    if pdf:
+        path = api.write_output(api.html_to_pdf(r["html"]), out or _default_path(f"转主动公开目录-{year}.pdf"))
+        print(f"已写出：{path}")
+        return
+    c = console()
+    if not r["items"]:
+        c.print(f"{year} 年度没有转为主动公开的政府信息。")
+    else:
+        from rich.table import Table
+
+        t = Table(title=f"{r['agency']} {year} 年度依申请公开转为主动公开的政府信息目录", show_lines=True)
+        t.add_column("编号", no_wrap=True)
+        t.add_column("信息名称（文号；发文机关）", overflow="fold", ratio=3)
+        t.add_column("申请人", no_wrap=True, justify="right")
+        t.add_column("审核日期", no_wrap=True)
+        t.add_column("公开位置", overflow="fold", ratio=2)
+        for x in r["items"]:
+            extra = "；".join(v for v in (x["doc_number"], x["issuer"]) if v)
+            t.add_row(x["number"], x["title"] + (f"（{extra}）" if extra else ""), str(x["applicants"]),
+                      x["decided_on"], x["location"])
+        c.print(t)
+    c.print(api.checkpoint_line(r.get("checkpoint")), markup=False)
+
+
+@app.command("repeated", help="多个申请人申请的相同信息（条例第四十四条：可纳入主动公开）。先按提出办理意见时记录的信息（名称、文号）归并，"
+                             "其余按描述的相似度归并（年份、文号、编号须一致；阈值见配置文件 [repeated]），并说明归并理由和转主动公开的进展。")
 def repeated_cmd(
     min_applicants: Annotated[int, typer.Option("--min-applicants", help="至少多少个不同申请人", min=1)] = 2,
     since: Annotated[Optional[str], typer.Option("--since", help="收到申请之日不早于")] = None,
@@ -129,15 +180,28 @@ def repeated_cmd(
     if not r["items"]:
         c.print(f"没有被 {min_applicants} 个以上申请人申请过的相同信息。")
         return
-    from rich.table import Table
+    c.print(f"多人申请的相同信息（至少 {min_applicants} 个申请人）——可考虑纳入主动公开（条例第四十四条）", markup=False)
+    from ..states.outcomes import OUTCOMES
 
-    t = Table(title=f"多人申请的相同信息（至少 {min_applicants} 个申请人）——可考虑纳入主动公开（条例第四十四条）", show_lines=True)
-    for col in ("所需信息", "申请人数", "申请件数", "已公开件数", "案件", "最近收到"):
-        t.add_column(col, overflow="fold")
-    for x in r["items"]:
-        t.add_row(x["description"], str(x["applicants"]), str(x["requests"]), str(x["disclosed"]),
-                  "、".join(x["cases"][:8]) + ("…" if len(x["cases"]) > 8 else ""), str(x["last_received"]))
-    c.print(t)
+    labels = {k: o.label for k, o in OUTCOMES.items()}
+    for n, x in enumerate(r["items"], 1):
+        items = "；".join(i["title"] + (f"（{i['number']}）" if i.get("number") else "") for i in x["items"])
+        c.print(f"\n{n}. {items or x['description']}", markup=False, style="bold")
+        c.print(f"   {x['applicants']} 个申请人、{x['requests']} 件申请（{x['first_received']} 至 {x['last_received']}，"
+                f"平均每月 {x['per_month']} 件）", markup=False)
+        if x["outcomes"]:
+            c.print("   办理结果：" + "、".join(f"{labels.get(k, k)} {v} 件" for k, v in x["outcomes"].items()), markup=False)
+        shown = x["cases"][:8]
+        c.print(f"   案件：{'、'.join(shown)}{'…' if len(x['cases']) > 8 else ''}", markup=False)
+        if x["why"]:
+            c.print(f"   视为相同的理由：{x['why']}", markup=False)
+        p = x["proactive"]
+        if p:
+            c.print(f"   转主动公开：事项 {p['number']} {p['state_label']}"
+                    + (f"（{p['location']}）" if p["location"] else ""), markup=False)
+        else:
+            cases = " ".join(f"--case {k}" for k in x["cases"][:20])
+            c.print(f"   可提出转为主动公开：ogi proactive propose --title \"…\" --reason \"…\" {cases}", markup=False)
 
 
 @app.command("dashboard", help="办理看板：单个 HTML 文件（内嵌 SVG 图表，无需联网），显示办理中案件的紧迫程度、办理结果、按月按期答复率。")

@@ -74,7 +74,12 @@ DOORS = {
     "annual_report": "legal.annual_report:annual",
     "annual_report_text": "legal.annual_report:as_text",
     "annual_imbalance_message": "legal.annual_report:imbalance_message",
+    "annual_proactive_text": "legal.annual_report:proactive_text",
     "repeated_requests": "legal.repeated:report",
+    "proactive_propose": "legal.proactive:propose_item",
+    "proactive_decide": "legal.proactive:decide_item",
+    "proactive_list": "legal.proactive:list_items",
+    "proactive_yearly": "legal.proactive:yearly_list",
     "dashboard": "legal.dashboard:build",
     "state_diagram": "legal.diagram:render",
     "html_to_pdf": "..letters.pdf:html_to_pdf",
@@ -111,6 +116,7 @@ def register_case(login: str | None, reg) -> dict:
     """条例第二十九条、第三十一条: register an application (a `Registration`)."""
     from .cases.steps import register
     from .cases.summary import case_summary
+    from .legal.proactive import registration_notes
     from .legal.repeated import repeat_warnings
     from .store.calendar_store import load_calendar
     from .store.db import write_db
@@ -120,7 +126,9 @@ def register_case(login: str | None, reg) -> dict:
         cal = load_calendar(db)
         case = register(db, cfg, cal, actor, reg)
         out = case_summary(db, case, cal, actor, cfg=cfg)
-        out["warnings"] = repeat_warnings(db, case)  # 条例第三十六条第（六）项: tell the clerk at once
+        # 条例第三十六条第（六）项 (asked before) and 第（一）项 (already proactively disclosed,
+        # 条例第四十四条): tell the clerk at once.
+        out["warnings"] = repeat_warnings(db, case) + registration_notes(db, case.description, case.number)
     out["letters_rendered"] = after_commit(case.id)
     return out
 
@@ -139,7 +147,7 @@ def step(login: str | None, ref: str, trigger: Trigger, effective_on: dt.date | 
     with write_db() as db:
         cal = load_calendar(db)
         res = run_step(db, cfg, cal, actor, ref, trigger, effective_on or now, now, params or {}, reason)
-        out = case_summary(db, res.case, cal, actor, clocks=res.clocks)
+        out = case_summary(db, res.case, cal, actor, clocks=res.clocks, facts=res.facts)
         out["step"] = {"action": trigger.value, "label": TRIGGER_LABELS[trigger],
                        "effective_on": res.event.effective_on, "warnings": res.warnings, **res.extra}
     out["letters_rendered"] = after_commit(res.case.id)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..states.info_items import InfoItem
 from ..states.outcomes import OUTCOMES, Family, Outcome
 from ..states.vocabulary import DELIVERY_METHODS, FEE_BASES, MAX_EXTENSION_WD
 from .kinds import LetterKind, resolve_kind
@@ -61,6 +62,7 @@ class LetterContext:
     responsible_agency_contact: str | None = None
     query_channel: str | None = None  # 行政查询事项: where the applicant can query it
     legal_basis: str | None = None    # outcome "other": the exact article the clerk named
+    info_items: tuple[InfoItem, ...] = ()  # the information disclosed (propose --item), listed when given
     # 补正 (条例第三十条)
     correction_items: tuple[str, ...] = ()
     correction_workdays: int | None = None
@@ -100,6 +102,8 @@ class LetterContext:
             if isinstance(value, str):
                 value = (value,)
             object.__setattr__(self, name, tuple(value or ()))
+        object.__setattr__(self, "info_items", tuple(i if isinstance(i, InfoItem) else InfoItem(**i)
+                                                     for i in self.info_items or ()))
         object.__setattr__(self, "fee_breakdown", tuple(tuple(int(x) for x in line) for line in self.fee_breakdown or ()))
         if not isinstance(self.kind, LetterKind):
             object.__setattr__(self, "kind", resolve_kind(self.kind))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .info_items import problems as info_item_problems
 from .machine import STATE_LABELS, TRANSITIONS, TRIGGER_LABELS, CaseState, Trigger, allowed_triggers
 from .outcomes import (NOT_HANDLED_NOTICE_OUTCOMES, OUTCOMES, PROPOSABLE, Family, names_an_article,
                        third_party_notice_due)
@@ -186,6 +187,7 @@ def _propose(r: StepRequest, f, dues, consent) -> list[str]:
         if key == "disclose_already_public" and not _text(p, "where"):
             out.append("已主动公开的，须用 --where 告知获取该信息的方式、途径（条例第三十六条第（一）项）")
         out.extend(_third_party_notice_fields(p, f, key))
+        out.extend(_info_items(p, o))
         if key == "withhold_admin_query" and not _text(p, "query_channel"):
             out.append("属于行政查询事项的，须用 --query-channel 告知申请人查询该信息的渠道（条例第三十六条第（三）项）")
         elif key != "withhold_admin_query" and _text(p, "query_channel"):
@@ -200,6 +202,15 @@ def _propose(r: StepRequest, f, dues, consent) -> list[str]:
     if f.open_consultations:
         out.append("仍有未办结的征求意见，请先登记其答复或逾期")
     return out
+
+
+def _info_items(p: dict, o) -> list[str]:
+    """The information the answer discloses (propose --item, states/info_items.py): only an
+    answer that discloses (条例第三十六条第（一）（二）项、第三十七条) records any."""
+    items = p.get("info_items")
+    if items and o.family not in (Family.DISCLOSE, Family.PARTIAL):
+        return [f"--item 只用于记录予以公开、部分公开时公开的政府信息；“{o.label}”不填写"]
+    return info_item_problems(items)
 
 
 def _third_party_notice_fields(p: dict, f, key: str) -> list[str]:

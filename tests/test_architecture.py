@@ -27,7 +27,8 @@ STORAGE = ("sqlalchemy", "sqlmodel", "sqlite3", "psycopg", "alembic", "ogi.engin
            "ogi.engine.identity", "smtplib", "urllib", "apscheduler", "weasyprint", "jinja2")
 PURE_ENGINE = ("engine/cases/clocks.py", "engine/cases/timeline.py", "engine/cases/history.py",
                "engine/cases/fees.py", "engine/cases/standing.py", "engine/legal/compliance.py", "engine/notify/policy.py",
-               "engine/ledger/__init__.py", "engine/ledger/merkle.py", "engine/ledger/checkpoint.py")
+               "engine/ledger/__init__.py", "engine/ledger/merkle.py", "engine/ledger/checkpoint.py",
+               "engine/ledger/applicant_digest.py", "engine/legal/similarity.py")
 STORAGE_CORE = ("engine/store/tables.py", "engine/store/rows.py", "engine/store/db.py")
 
 

@@ -52,6 +52,8 @@ class CaseFacts:
     delay_until: dt.date | None = None
     delay_set_on: dt.date | None = None
     outcome: str | None = None
+    # The information the standing proposal discloses (propose --item: states/info_items.py).
+    info_items: list[dict] = field(default_factory=list)
     proposed_by: str | None = None
     decided_on: dt.date | None = None
     approved_on: dt.date | None = None
@@ -150,6 +152,7 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
         f.fee_paid_on = eff
     elif trigger is Trigger.PROPOSE:
         f.outcome = data["outcome"]
+        f.info_items = list(data.get("info_items") or [])
         f.proposed_by = actor
     elif trigger is Trigger.DECIDE:
         f.decided_on = eff
@@ -157,6 +160,7 @@ def apply_step(f: CaseFacts, trigger: Trigger, eff: dt.date, data: dict, actor: 
         f.approved_on = eff
     elif trigger is Trigger.SEND_BACK:
         f.outcome = None
+        f.info_items = []
         f.proposed_by = None
         f.decided_on = None
     elif trigger is Trigger.DELIVER:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sqlmodel import select
 
+from ...states.info_items import items_of
 from ...states.machine import Trigger
 from ...states.outcomes import cited_article
 from . import clocks as clk, fees
@@ -158,7 +159,8 @@ def _fields_of_kind(session, cfg: Config, cal, case: Case, ap: Applicant, kind: 
             kw.update(reasons=(propose.reason if propose else None) or None,
                       withheld=d.get("withheld"), already_public_where=d.get("where"),
                       responsible_agency=d.get("responsible_agency"), query_channel=d.get("query_channel"),
-                      legal_basis=cited_article(d["article"]) if d.get("article") else None)
+                      legal_basis=cited_article(d["article"]) if d.get("article") else None,
+                      info_items=items_of(d))
     elif kind == "service-receipt":
         reply = session.exec(select(Letter).where(Letter.case_id == case.id, Letter.kind.in_(["reply", "not-handled-notice"]))
                              .order_by(Letter.id.desc())).first()

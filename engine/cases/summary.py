@@ -65,13 +65,15 @@ def history_row(e, numbers: dict[int, int] | None = None, names: dict[str, str] 
 
 
 def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: list | None = None,
-                 cfg=None, events: list | None = None) -> dict:
-    """clocks: the case's current clocks when the caller has them (run_step computes them from
-    the history it just extended); otherwise replayed from `events` (or the stored history)."""
-    if clocks is None:
+                 cfg=None, events: list | None = None, facts: clk.CaseFacts | None = None) -> dict:
+    """clocks, facts: the case's current clocks and facts when the caller has them (run_step
+    computes them from the history it just extended); otherwise replayed from `events` (or the
+    stored history)."""
+    if clocks is None or facts is None:
         cfg = cfg or load_config()
         events = rows.case_events(db, case.id) if events is None else events
-        clocks = clk.compute_clocks(replay_events(events, cfg), cal)
+        facts = replay_events(events, cfg)
+        clocks = clk.compute_clocks(facts, cal) if clocks is None else clocks
     applicant = rows.applicant(db, case.applicant_id)
     may_see_private = actor.has("clerk", "admin")
     deadlines: dict[str, Any] = {}
@@ -97,6 +99,7 @@ def case_summary(db: rows.Db, case: rows.CaseRow, cal, actor: Actor, *, clocks: 
     return {
         "id": case.id, "number": case.number, "state": case.state, "state_label": STATE_LABELS[state],
         "outcome": case.outcome, "outcome_label": o.label if o else None,
+        "info_items": list(facts.info_items),  # what the standing proposal discloses (propose --item)
         "applicant": {
             "name": applicant.name, "type": applicant.kind, "type_label": APPLICANT_KINDS[applicant.kind],
             "id_number": applicant.id_number if may_see_private else mask_id_number(applicant.id_number),

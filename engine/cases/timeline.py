@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from ...calendars import WorkCalendar
 from ...letters.kinds import short_label
+from ...states.info_items import items_of
 from ...states.machine import STATE_LABELS, TRIGGER_LABELS, CaseState, Trigger
 from ...states.outcomes import OUTCOMES
 from ...states.vocabulary import (APPLICANT_KINDS, CHALLENGE_KINDS, CHALLENGE_RESULTS, CHANNELS, CONSULTATION_KINDS,
@@ -113,6 +114,8 @@ def event_note(action: str, reason: str | None, data: dict | None) -> str:
                        ("method", "送达方式"), ("recipient", "签收人"), ("basis", "计收方式")):
         if has(key):
             bits.append(f"{label}：{value_label(key, d[key], action)}")
+    if items_of(d):  # propose --item: the titles of the information disclosed
+        bits.append("公开的信息：" + "、".join(i.title for i in items_of(d)))
     if has("quantity") and d.get("basis") == "per_page":
         bits.append(f"页数：{d['quantity']}")
     if has("amount"):

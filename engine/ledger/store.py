@@ -35,7 +35,7 @@ from ..cases.history import canonical_json
 from . import merkle
 
 SCOPE, SCOPE_YEAR = "ledger", 0          # the counter row that numbers the leaves
-KINDS = ("event", "calendar", "config", "restore")
+KINDS = ("event", "calendar", "config", "restore", "proactive")
 KEY_FILE = "ledger.key"
 STREAM = 5000
 CLOCK_MARGIN = dt.timedelta(minutes=5)   # a step that read the clock, then waited for the log's lock
@@ -507,14 +507,16 @@ def _events_against_leaves(s, cp) -> list[dict]:
 
 
 def _other_leaves(s, cp) -> list[dict]:
-    """Calendar, config and restore leaves: each body hashes to its leaf hash; each imported
-    calendar year is the notice its newest leaf names."""
+    """Calendar, config, restore and proactive leaves: each body hashes to its leaf hash; each
+    imported calendar year is the notice its newest leaf names; each 转主动公开 item the row its
+    newest leaf records."""
     import json
 
     from sqlalchemy import text
 
     out: list[dict] = []
     newest: dict[int, tuple[int, str]] = {}  # year -> (idx, sha256)
+    proactive: dict[int, tuple[int, dict]] = {}  # item id -> (idx, the row its newest leaf records)
     for idx, kind, ref, hexhash, body in s.execute(text(
             "SELECT idx, kind, ref, leaf_hash, body FROM ledger_leaf WHERE kind <> 'event' ORDER BY idx"),
             execution_options={"yield_per": STREAM}):
@@ -533,6 +535,8 @@ def _other_leaves(s, cp) -> list[dict]:
                                 "记录是事后伪造或补录的"))
         if kind == "calendar":
             newest[ref] = (idx, str(data.get("sha256")))
+        elif kind == "proactive":
+            proactive[ref] = (idx, data.get("item"))
     for year, source in s.execute(text("SELECT year, source FROM calendar_year ORDER BY year")):
         logged = newest.pop(year, None)
         digest = hashlib.sha256((source or "").encode("utf-8")).hexdigest()
@@ -542,6 +546,32 @@ def _other_leaves(s, cp) -> list[dict]:
             out.append(_finding(f"日历表中 {year} 年的节假日安排与日志第 {logged[0]} 条记录的不符：节假日安排被替换"))
     for year, (idx, _digest) in sorted(newest.items()):
         out.append(_finding(f"日志第 {idx} 条记录了 {year} 年节假日安排的导入，日历表中却没有这一年：节假日安排被删除"))
+    return out + _proactive_rows(s, proactive)
+
+
+def _proactive_rows(s, logged: dict[int, tuple[int, dict]]) -> list[dict]:
+    """Each 转主动公开 item (engine/legal/proactive.py) equals the row its newest leaf records."""
+    from sqlalchemy import inspect
+
+    from ..legal.proactive import _COLS, _row
+
+    out = []
+    if inspect(s.connection()).has_table("proactive_item"):
+        from sqlalchemy import text
+
+        for r in s.execute(text(f"SELECT {_COLS} FROM proactive_item ORDER BY id")):
+            row = _row(r)
+            idx, want = logged.pop(row.id, (None, None))
+            if want is None:
+                out.append(_finding(f"转主动公开事项 {row.number} 不在日志中：它是在系统之外写入数据库的"))
+                continue
+            have = row.as_dict()
+            diff = [k for k in have if k in want and have[k] != want[k]] + [k for k in want if k not in have]
+            if diff:
+                out.append(_finding(f"转主动公开事项 {row.number} 的 {'、'.join(diff)} 与日志第 {idx} 条记录的不符：事项表被改动"))
+    for item_id, (idx, want) in sorted(logged.items()):
+        number = (want or {}).get("number", item_id)
+        out.append(_finding(f"日志第 {idx} 条记录了转主动公开事项 {number}，事项表中却没有它：记录被删除"))
     return out
 
 

@@ -332,6 +332,17 @@ def _table3_rows(report: dict) -> list[dict]:
     return rows
 
 
+def proactive_text(report: dict) -> str:
+    """The narrative line on requests converted to 主动公开 (条例第四十四条)."""
+    p = report.get("proactive") or {}
+    done = p.get("approved") or []
+    text = f"本年度依申请公开转为主动公开的政府信息 {len(done)} 项（《中华人民共和国政府信息公开条例》第四十四条）"
+    if done:
+        text += "：" + "；".join(f"{x['title']}（{x['location']}）" for x in done[:20]) + ("等" if len(done) > 20 else "")
+    text += f"；经审核不予转化 {p.get('rejected', 0)} 项"
+    return text + (f"，待审核 {p['pending']} 项。" if p.get("pending") else "。")
+
+
 def to_html(report: dict, agency: str) -> str:
     """The official table layout (engine/legal/templates/annual_report.html)."""
     from ...letters.pdf import BASE_CSS
@@ -340,7 +351,7 @@ def to_html(report: dict, agency: str) -> str:
     rows = _table3_rows(report)
     n3 = sum(1 for r in rows if r["key"].startswith("三"))
     return document("annual_report.html", r=report, rows=rows, cols=report["table3"]["columns"], n3=n3,
-                    agency=agency, css=BASE_CSS, checkpoint=checkpoint_text(report))
+                    agency=agency, css=BASE_CSS, checkpoint=checkpoint_text(report), proactive=proactive_text(report))
 
 
 def as_text(report: dict, fmt: str) -> str:
@@ -353,7 +364,9 @@ def annual(login: str | None, year: int) -> dict:
     from ..config import load_config
     from ..ledger.store import latest_checkpoint
     from ..store.db import read_session
+    from ..store.rows import of_session
     from ...errors import InputError
+    from .proactive import year_summary as proactive_summary
     from ..identity import resolve_actor
 
     if not 2000 <= year <= 2200:
@@ -364,5 +377,6 @@ def annual(login: str | None, year: int) -> dict:
         cases, challenges, fees = load(s, year)
         report = compute(year, cases, challenges, fees)
         report["checkpoint"] = latest_checkpoint(s)  # the newest checkpoint of the log it was made from
+        report["proactive"] = proactive_summary(of_session(s), year)  # 条例第四十四条, for the narrative
     report["agency"] = cfg.agency.name
     return report

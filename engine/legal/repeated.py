@@ -6,12 +6,12 @@
 - 条例第三十六条第（六）项: an applicant who asks again for information already answered may be
   told that it will not be handled again. `repeat_warnings` tells the clerk at registration.
 
-Normalisation (engine/store/keys.py, the key stored in applicant.name_key): Unicode NFKC, lower
-case, and every whitespace, punctuation and symbol character removed, so "某道路改造工程 立项批复。"
-and "某道路改造工程立项批复" are the same request.
-Matching is exact on the normalised text (no fuzzy similarity: a false "重复申请" would be
-worse than a missed one). Applicants are the same person when name and kind match and, where
-both gave an identity number, the numbers match.
+The repeat warning matches exactly on the normalised text (engine/store/keys.py: NFKC, lower
+case, no spaces or punctuation): a false "重复申请" would be worse than a missed one. The
+candidate report for 主动公开 matches the items clerks recorded at 提出办理意见 first, then
+descriptions by similarity (engine/legal/similarity.py; numbers, years and 文号 must agree;
+thresholds in the configuration's [repeated]). Applicants are the same person when name and kind
+match and, where both gave an identity number, the numbers match.
 """
 from __future__ import annotations
 
@@ -52,42 +52,117 @@ def repeat_warnings(session, case) -> list[str]:
     return out
 
 
+def _recorded_items(session, since, until) -> dict[int, list[dict]]:
+    """Case id -> the information items its latest proposal recorded (`info_items`, issue 17)."""
+    from sqlalchemy import text
+
+    from ..cases.history import decode
+
+    sql = ("SELECT e.case_id, e.data FROM history_event e JOIN cases c ON c.id = e.case_id "
+           "WHERE e.action = 'propose'")
+    params = {}
+    if since:
+        sql += " AND c.received_on >= :since"
+        params["since"] = since
+    if until:
+        sql += " AND c.received_on <= :until"
+        params["until"] = until
+    out: dict[int, list[dict]] = {}
+    for case_id, data in session.execute(text(sql + " ORDER BY e.case_id, e.seq"), params,
+                                         execution_options={"yield_per": 5000}):
+        try:
+            d = decode(data)
+        except ValueError:
+            continue
+        found = d.get("info_items") if isinstance(d, dict) else None
+        if isinstance(found, list):
+            out[case_id] = [x for x in found if isinstance(x, dict) and x.get("title")]
+    return out
+
+
+def _item_text(item: dict) -> str:
+    return " ".join(v for v in (item.get("title"), item.get("number")) if v)
+
+
+def _records(rows, items: dict[int, list[dict]], meta: list):
+    """What is grouped, streamed from `rows` (case id, number, received_on, outcome, description,
+    applicant name, kind, ID number): each recorded item of a case (its title and 文号, the same
+    text for the same item key: grouped together unscored), else the case's description. `meta`
+    keeps what a group reports per case, compactly: (number, received_on, outcome, applicant key)."""
+    from .similarity import item_key
+
+    canonical: dict[tuple, str] = {}
+    for case_id, number, received_on, outcome, description, name, kind, id_number in rows:
+        i = len(meta)
+        meta.append((number, received_on, outcome, applicant_key(_Applicant(name, kind, id_number))))
+        recorded = items.get(case_id)
+        if recorded:
+            for item in recorded:
+                key = item_key(item.get("title", ""), item.get("number") or "", "")
+                yield (i, item), canonical.setdefault(key if key[0] else key[:2], _item_text(item))
+        elif (description or "").strip():
+            yield (i, None), description
+
+
+class _Applicant:
+    __slots__ = ("name", "kind", "id_number")
+
+    def __init__(self, name, kind, id_number):
+        self.name, self.kind, self.id_number = name, kind, id_number
+
+
 def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.date | None = None,
-                      until: dt.date | None = None) -> dict:
+                      until: dt.date | None = None, thresholds=None) -> dict:
+    """Requests for the same information by at least `min_applicants` distinct applicants: recorded
+    items match on their key first, descriptions by similarity.group (numbers, years and 文号
+    must agree); each group says why its members match and where its conversion stands."""
     from sqlmodel import select
 
+    from ..store.rows import of_session
     from ..store.tables import Applicant, Case
+    from . import similarity as sim
+    from .proactive import item_key as proactive_key, items as proactive_items
 
-    q = select(Case, Applicant).join(Applicant, Applicant.id == Case.applicant_id).order_by(Case.received_on, Case.id)
+    th = thresholds or sim.Thresholds()
+    c, a = Case.__table__.c, Applicant.__table__.c
+    q = (select(c.id, c.number, c.received_on, c.outcome, c.description, a.name, a.kind, a.id_number)
+         .join(Applicant.__table__, a.id == c.applicant_id).order_by(c.received_on, c.id))
     if since:
-        q = q.where(Case.received_on >= since)
+        q = q.where(c.received_on >= since)
     if until:
-        q = q.where(Case.received_on <= until)
-    groups: dict[str, dict] = {}
-    for case, ap in session.exec(q).all():
-        key = normalise(case.description)
-        if not key:
+        q = q.where(c.received_on <= until)
+    recorded = _recorded_items(session, since, until)
+    converted = {p.item_key: p for p in proactive_items(of_session(session)) if p.state != "rejected"}
+    meta: list[tuple] = []
+    stream = session.execute(q, execution_options={"yield_per": 5000})
+    out = []
+    for g in sim.group(_records(stream, recorded, meta), th):
+        members = list(dict.fromkeys(i for i, _ in g.members))
+        applicants = {meta[i][3] for i in members}
+        if len(applicants) < min_applicants:
             continue
-        g = groups.setdefault(key, {"normalised": key, "description": case.description, "applicants": set(),
-                                    "cases": [], "first_received": case.received_on, "last_received": case.received_on,
-                                    "outcomes": {}})
-        g["applicants"].add(applicant_key(ap))
-        g["cases"].append(case.number)
-        g["last_received"] = max(g["last_received"], case.received_on)
-        if case.outcome:
-            g["outcomes"][case.outcome] = g["outcomes"].get(case.outcome, 0) + 1
-    items = []
-    for g in groups.values():
-        n = len(g["applicants"])
-        if n < min_applicants:
-            continue
-        disclosed = sum(v for k, v in g["outcomes"].items() if k.startswith("disclose") or k == "partial")
-        items.append({"description": g["description"], "normalised": g["normalised"], "applicants": n,
-                      "requests": len(g["cases"]), "cases": g["cases"], "first_received": g["first_received"],
-                      "last_received": g["last_received"], "outcomes": g["outcomes"],
-                      "disclosed": disclosed})
-    items.sort(key=lambda x: (-x["applicants"], -x["requests"], x["first_received"]))
-    return {"min_applicants": min_applicants, "since": since, "until": until, "items": items,
+        rows = [meta[i] for i in members]  # (number, received_on, outcome, applicant key)
+        found = list({(x.get("title"), x.get("number") or ""): x for _, x in g.members if x}.values())
+        outcomes: dict[str, int] = {}
+        for r in rows:
+            if r[2]:
+                outcomes[r[2]] = outcomes.get(r[2], 0) + 1
+        first, last = min(r[1] for r in rows), max(r[1] for r in rows)
+        months = max(1, (last.year - first.year) * 12 + last.month - first.month + 1)
+        item = next((converted[k] for k in (proactive_key(x["title"], x.get("number") or "") for x in found)
+                     if k in converted), None) if found else None
+        if item is None:
+            item = next((p for p in converted.values() if sim.match(sim.features(g.text),
+                         sim.features(" ".join(v for v in (p.title, p.doc_number) if v)), th)), None)
+        out.append({"description": g.text, "applicants": len(applicants), "requests": len(rows),
+                    "cases": [r[0] for r in rows], "first_received": first, "last_received": last,
+                    "per_month": round(len(rows) / months, 2), "outcomes": outcomes,
+                    "disclosed": sum(v for k, v in outcomes.items() if k.startswith("disclose") or k == "partial"),
+                    "items": found, "why": sim.reason(g) if len(g.members) > 1 else "",
+                    "proactive": item.as_dict() if item else None})
+    out.sort(key=lambda x: (-x["applicants"], -x["requests"], x["first_received"]))
+    return {"min_applicants": min_applicants, "since": since, "until": until, "items": out,
+            "thresholds": {"score": th.score},
             "article": "条例第四十四条：多个申请人就相同政府信息提出公开申请，且该信息可以公开的，可以纳入主动公开的范围"}
 
 
@@ -100,6 +175,27 @@ def report(login: str | None, *, min_applicants: int = 2, since: dt.date | None 
 
     if min_applicants < 1:
         raise InputError("--min-applicants 至少为 1")
-    resolve_actor(load_config(), login)
+    cfg = load_config()
+    resolve_actor(cfg, login)
     with read_session() as s:
-        return repeated_requests(s, min_applicants=min_applicants, since=since, until=until)
+        return repeated_requests(s, min_applicants=min_applicants, since=since, until=until,
+                                 thresholds=thresholds_of(cfg))
+
+
+def thresholds_of(cfg):
+    """[repeated] in the configuration: the similarity thresholds (similarity.Thresholds)."""
+    from dataclasses import fields, replace
+
+    from ...errors import ConfigError
+    from .similarity import Thresholds
+
+    raw = cfg.raw.get("repeated", {}) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError("配置文件的 [repeated] 应为一节（表）")
+    known = {f.name: f.type for f in fields(Thresholds)}
+    for k, v in raw.items():
+        if k not in known:
+            raise ConfigError(f"配置文件 [repeated] 中的“{k}”不是可设置的项；可选：{'、'.join(known)}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise ConfigError(f"配置文件 [repeated] {k} 应为非负数")
+    return replace(Thresholds(), **{k: (int(v) if known[k] in (int, "int") else float(v)) for k, v in raw.items()})

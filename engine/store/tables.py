@@ -218,3 +218,31 @@ class LedgerCheckpoint(SQLModel, table=True):
     note: str = Field(sa_column=Column(Text, nullable=False))  # the signed note, as written out
     made_at: str = Field(sa_column=Column(Text, nullable=False))  # ISO 8601 +08:00
     made_by: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+
+
+# --------------------------------------------------------------------------- 依申请公开转主动公开 (0008_proactive)
+# Written by engine/legal/proactive.py; every change is a `proactive` leaf of the agency's log.
+
+class ProactiveItem(SQLModel, table=True):
+    """An item of government information proposed for conversion to 主动公开 because it was
+    requested again and again (条例第四十四条), and the reviewer's decision on it."""
+
+    __tablename__ = "proactive_item"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(Text, nullable=False, unique=True))  # YYYY-NNN
+    year: int
+    seq: int
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    doc_number: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))  # 文号
+    issuer: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))  # 发文机关
+    item_key: str = Field(sa_column=Column(Text, nullable=False, index=True))
+    cases: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]", server_default="[]"))  # JSON
+    applicants: int = 0
+    state: str = Field(sa_column=Column(Text, nullable=False))  # proposed | approved | rejected
+    proposed_by: str = Field(sa_column=Column(Text, nullable=False))
+    proposed_on: dt.date
+    proposal_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    decided_by: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    decided_on: Optional[dt.date] = Field(default=None, index=True)
+    decision_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    location: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
