@@ -122,6 +122,18 @@ def test_rejection_and_bad_input(ogi, monkeypatch):
     assert again["number"] == "2026-002"
 
 
+def test_withheld_information_is_not_converted(ogi, monkeypatch):
+    from legal_support import answer
+
+    no_letters(monkeypatch)
+    a = register(ogi, "2026-09-21", "张三", "natural", "某会议纪要")
+    answer(ogi, a, accept="2026-09-22", propose="2026-09-28", deliver="2026-09-30", outcome="withhold_internal",
+           reason="属于内部事务信息")
+    r = ogi("proactive", "propose", "--title", "某会议纪要", "--reason", "多人申请", "--case", str(a))
+    assert r.exit_code == 1 and "不属于可以公开的政府信息" in r.stderr + r.stdout and "第四十四条" in r.stderr + r.stdout
+    assert sql(ogi, "SELECT COUNT(*) FROM proactive_item")[0][0] == 0
+
+
 def test_thresholds_are_configuration(ogi_sqlite, monkeypatch):
     ogi = ogi_sqlite
     seeded(ogi, monkeypatch)

@@ -168,6 +168,7 @@ def propose(db, cfg, actor, *, title: str, doc_number: str = "", issuer: str = "
     numbers, applicants = [], set()
     for ref in dict.fromkeys(cases):
         case = rows.find_case(db, ref)
+        _disclosable(case)
         numbers.append(case.number)
         ap = rows.applicant(db, case.applicant_id)
         if ap is not None:
@@ -187,6 +188,16 @@ def propose(db, cfg, actor, *, title: str, doc_number: str = "", issuer: str = "
     row = find_item(db, str(new_id))
     _leaf(db, row, "propose", actor)
     return row
+
+
+def _disclosable(case) -> None:
+    """条例第四十四条 covers information that may be disclosed: not what a case withheld."""
+    from ...states.outcomes import OUTCOMES, Family
+
+    o = OUTCOMES.get(case.outcome or "")
+    if o is not None and o.family is Family.WITHHOLD:
+        raise InputError(f"案件 {case.number} 的办理结果为“{o.label}”：该信息不属于可以公开的政府信息，"
+                         "不能纳入主动公开（条例第四十四条）；请去掉该案件，或核实后另行处理")
 
 
 def decide(db, cfg, actor, ref: str, *, approve: bool, reason: str = "", location: str = "",
