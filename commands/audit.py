@@ -87,17 +87,31 @@ def key_cmd(as_: AsOpt = None, json_: JsonOpt = False) -> None:
 @app.command("checkpoint", help="签发机构日志的检查点（记录条数、根哈希、时间，Ed25519 签名），交法制机构在数据库之外留存。")
 def checkpoint_cmd(
     out: Annotated[Optional[str], typer.Option("--out", help="写入的文件（省略时输出到屏幕）")] = None,
+    send: Annotated[bool, typer.Option("--send", help="同时按提醒渠道（邮件、群机器人）发送给配置中的法制机构人员（[warnings] legal_office）")] = False,
     as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     from ..engine import api
 
     r = api.ledger_checkpoint(as_, out)
+    if send:
+        r["sent"] = api.send_checkpoint(r)
     if json_:
         print_json(r)
-    elif out:
+        return
+    if out:
         print(f"已签发检查点：日志“{r['origin']}”前 {r['size']} 条，时间 {r['time']}，已写入 {r['path']}（请交法制机构留存）")
-    else:
+    elif not send:
         typer.echo(r["note"], nl=False)
+    else:
+        print(f"已签发检查点：日志“{r['origin']}”前 {r['size']} 条，时间 {r['time']}")
+    if send:
+        sent = r["sent"]
+        if not sent:
+            print("配置中没有法制机构人员（[warnings] legal_office），未发送")
+        for x in sent:
+            print(f"  发送给 {x['user']}（{x['channel']}）：" + ("已发送" if x["ok"] else f"失败：{x['error']}"))
+        if sent and not all(x["ok"] for x in sent):
+            raise typer.Exit(1)
 
 
 @app.command("export", help="导出案卷（供复核或法院）：基本情况、办理经过、每个期限的计算说明、文书哈希、合规检查。")

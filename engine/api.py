@@ -65,6 +65,7 @@ DOORS = {
     "audit_export": "legal.dossier:export",
     "ledger_key": "ledger.store:key",
     "ledger_checkpoint": "ledger.store:make_checkpoint",
+    "send_checkpoint": "notify.checkpoints:send",
     "case_history": "legal.dossier:history",
     "history_change_text": "legal.dossier:change_text",
     "history_note": "legal.dossier:event_note",

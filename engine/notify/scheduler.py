@@ -139,7 +139,25 @@ def daily_checkpoint(url: str | None = None, *, log: Callable[[str], None] = pri
         return None
     if cp is not None:
         log(f"  已签发本日日志检查点：{cp['size']} 条，根哈希 {cp['root'][:16]}…")
+        cp["sent"] = _send_checkpoint(cp, log)
     return cp
+
+
+def _send_checkpoint(cp: dict, log) -> list[dict]:
+    """The new checkpoint to the legal office (engine/notify/checkpoints.py); never stops the round."""
+    from .checkpoints import send
+
+    try:
+        sent = send(cp)
+    except OgiError as exc:
+        log(f"  检查点未能发送给法制机构：{exc.message}")
+        return []
+    for r in sent:
+        if r["ok"]:
+            log(f"  检查点已发送给法制机构 {r['user']}（{r['channel']}）")
+        else:
+            log(f"  检查点未能发送给法制机构 {r['user']}（{r['channel']}）：{r['error']}")
+    return sent
 
 
 def _safe_round(url: str | None, log, err, cancel: threading.Event | None = None) -> None:
