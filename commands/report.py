@@ -186,7 +186,7 @@ def repeated_cmd(
     labels = {k: o.label for k, o in OUTCOMES.items()}
     for n, x in enumerate(r["items"], 1):
         items = "；".join(i["title"] + (f"（{i['number']}）" if i.get("number") else "") for i in x["items"])
-        c.print(f"\n{n}. {items or x['description']}", markup=False, style="bold")
+        c.print(f"\n{n}. {items or x['description']}", markup=False, style="bold", soft_wrap=True)
         c.print(f"   {x['applicants']} 个申请人、{x['requests']} 件申请（{x['first_received']} 至 {x['last_received']}，"
                 f"平均每月 {x['per_month']} 件）", markup=False)
         if x["outcomes"]:
@@ -201,7 +201,8 @@ def repeated_cmd(
                     + (f"（{p['location']}）" if p["location"] else ""), markup=False)
         else:
             cases = " ".join(f"--case {k}" for k in x["cases"][:20])
-            c.print(f"   可提出转为主动公开：ogi proactive propose --title \"…\" --reason \"…\" {cases}", markup=False)
+            c.print(f"   可提出转为主动公开：ogi proactive propose --title \"…\" --reason \"…\" {cases}", markup=False,
+                    soft_wrap=True)  # one line: copied as a command
 
 
 @app.command("dashboard", help="办理看板：单个 HTML 文件（内嵌 SVG 图表，无需联网），显示办理中案件的紧迫程度、办理结果、按月按期答复率。")

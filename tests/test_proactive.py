@@ -154,13 +154,30 @@ def test_recorded_items_match_first(ogi, monkeypatch):
     no_letters(monkeypatch)
     a = register(ogi, "2026-09-21", "张三", "natural", "人民路那个项目当年的批准文件")
     b = register(ogi, "2026-09-22", "李四", "natural", "发改委给旧城改造下的文")
-    for cid in (a, b):
+    for cid, title in ((a, "人民路改造工程立项批复"), (b, "关于人民路改造工程立项的批复")):  # one 文号, two titles
         ogi.ok("case", "accept", str(cid), "--date", "2026-09-23")
         ogi.ok("case", "propose", str(cid), "--outcome", "disclose", "--date", "2026-09-28",
-               "--item", "人民路改造工程立项批复｜某发改[2025]12号｜某市发展和改革委员会")
+               "--item", f"{title}｜某发改[2025]12号｜某市发展和改革委员会")
     assert ogi.json("report", "repeated", "--min-applicants", "2", user="zhao")["items"][0]["cases"] == [
         "2026-0001", "2026-0002"]
     [group] = ogi.json("report", "repeated", user="zhao")["items"]
     assert group["items"] == [{"title": "人民路改造工程立项批复", "number": "某发改〔2025〕12号", "body": "某市发展和改革委员会"}]
     text = ogi.ok("report", "repeated", user="zhao").stdout
-    assert "1. 人民路改造工程立项批复（某发改〔2025〕12号）" in text
+    assert "1. 人民路改造工程立项批复（某发改〔2025〕12号）\n" in text
+    assert "ogi proactive propose --title \"…\" --reason \"…\" --case 2026-0001 --case 2026-0002\n" in text
+
+
+def test_a_proposal_sent_back_no_longer_counts_its_items(ogi_sqlite, monkeypatch):
+    ogi = ogi_sqlite
+    no_letters(monkeypatch)
+    a = register(ogi, "2026-09-21", "张三", "natural", "人民路那个项目当年的批准文件")
+    b = register(ogi, "2026-09-22", "李四", "natural", "发改委给旧城改造下的文")
+    for cid in (a, b):
+        ogi.ok("case", "accept", str(cid), "--date", "2026-09-23")
+        ogi.ok("case", "propose", str(cid), "--outcome", "disclose", "--date", "2026-09-28",
+               "--item", "人民路改造工程立项批复｜某发改〔2025〕12号")
+    assert len(ogi.json("report", "repeated", user="zhao")["items"]) == 1
+    ogi.ok("case", "decide", str(b), "--date", "2026-09-28")
+    ogi.ok("case", "send-back", str(b), "--reason", "请核实所需信息", "--date", "2026-09-29", user="wang")
+    ogi.ok("case", "propose", str(b), "--outcome", "unable_not_held", "--date", "2026-09-30")
+    assert ogi.json("report", "repeated", user="zhao")["items"] == []

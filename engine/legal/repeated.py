@@ -75,8 +75,8 @@ def _recorded_items(session, since, until) -> dict[int, list[dict]]:
         except ValueError:
             continue
         found = d.get("info_items") if isinstance(d, dict) else None
-        if isinstance(found, list):
-            out[case_id] = [x for x in found if isinstance(x, dict) and x.get("title")]
+        # The latest proposal counts: one without items (after a send-back) drops the earlier ones.
+        out[case_id] = [x for x in found if isinstance(x, dict) and x.get("title")] if isinstance(found, list) else []
     return out
 
 
@@ -98,10 +98,22 @@ def _records(rows, items: dict[int, list[dict]], meta: list):
         recorded = items.get(case_id)
         if recorded:
             for item in recorded:
-                key = item_key(item.get("title", ""), item.get("number") or "", "")
-                yield (i, item), canonical.setdefault(key if key[0] else key[:2], _item_text(item))
+                doc, title, _body = item_key(item.get("title", ""), item.get("number") or "", "")
+                # One 文号 is one document, whatever its title was written as; else the title.
+                yield (i, item), canonical.setdefault(("文号", doc) if doc else ("名称", title), _item_text(item))
         elif (description or "").strip():
             yield (i, None), description
+
+
+def _distinct_items(items) -> list[dict]:
+    """One entry per document: the same 文号 (else the same title) recorded twice is listed once."""
+    from .similarity import item_key
+
+    seen: dict[tuple, dict] = {}
+    for x in items:
+        doc, title, _body = item_key(x.get("title", ""), x.get("number") or "", "")
+        seen.setdefault(("文号", doc) if doc else ("名称", title), x)
+    return list(seen.values())
 
 
 class _Applicant:
@@ -142,7 +154,7 @@ def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.da
         if len(applicants) < min_applicants:
             continue
         rows = [meta[i] for i in members]  # (number, received_on, outcome, applicant key)
-        found = list({(x.get("title"), x.get("number") or ""): x for _, x in g.members if x}.values())
+        found = _distinct_items(x for _, x in g.members if x)
         outcomes: dict[str, int] = {}
         for r in rows:
             if r[2]:
