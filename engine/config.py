@@ -63,6 +63,9 @@ correction_period_workdays = 15        # 补正期限（条例第三十条“合
 fee_pauses_answer_clock = true         # 缴费期间是否暂停答复期限（国办函〔2020〕109号）
 electronic_delivery_requires_consent = true
 
+# [repeated]                           # ogi report repeated：多人申请的相同信息（条例第四十四条）
+# score = 0.75                         # 两份描述视为同一信息的最低相似度（0–1）；年份、文号、编号须一致
+
 [warnings]
 thresholds_workdays = [5, 3, 1]        # 到期前 5、3、1 个工作日提醒；另有当日到期与已逾期
 escalate_from_workdays = 1             # 从此级别起同时提醒负责人和法制机构
