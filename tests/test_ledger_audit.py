@@ -314,12 +314,16 @@ def test_a_step_and_its_leaf_roll_back_together(fast, backend):
     assert idxs == list(range(len(idxs)))
 
 
-def test_an_upgraded_instance_gets_a_leaf_for_every_event_it_holds(fast, tmp_path):
+def test_an_upgraded_instance_gets_a_leaf_for_every_event_it_holds(fast, tmp_path, monkeypatch):
     """Migration 0007 on a record made before it: one leaf per event (id order) and per imported
-    calendar year; the upgraded instance verifies and takes checkpoints."""
+    calendar year; the upgraded instance verifies and takes checkpoints. Batches of 2 leaves: the
+    inserts run while the streamed read of the events is still open, as at scale."""
     from alembic import command
 
+    from ogi.engine.ledger import store as ledger_store
     from ogi.engine.store.db import dispose_engines
+
+    monkeypatch.setattr(ledger_store, "BACKFILL_BATCH", 2)
     from ogi.engine.store.schema import alembic_config, upgrade
 
     year_file = tmp_path / "2027.toml"

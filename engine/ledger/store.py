@@ -38,6 +38,7 @@ SCOPE, SCOPE_YEAR = "ledger", 0          # the counter row that numbers the leav
 KINDS = ("event", "calendar", "config", "restore", "proactive")
 KEY_FILE = "ledger.key"
 STREAM = 5000
+BACKFILL_BATCH = 1000                    # leaves per INSERT while migration 0007 fills the log
 CLOCK_MARGIN = dt.timedelta(minutes=5)   # a step that read the clock, then waited for the log's lock
 
 
@@ -98,14 +99,16 @@ def backfill(conn) -> int:
         nonlocal idx
         batch.append({"i": idx, "k": kind, "r": ref, "h": leaf_hex(body), "b": body})
         idx += 1
-        if len(batch) >= 1000:
+        if len(batch) >= BACKFILL_BATCH:
             conn.execute(insert, batch)
             batch.clear()
 
+    # Streamed (a server-side cursor on PostgreSQL): an agency of a million cases upgrades in
+    # bounded memory, not with its ~6M events in a list.
     events = conn.execute(text(
         "SELECT e.id, e.case_id, e.seq, e.recorded_at, e.actor, e.action, e.effective_on, e.reason, e.data, "
         "e.prev_hash, e.hash, e.actor_auth, c.number FROM history_event e LEFT JOIN cases c ON c.id = e.case_id "
-        "ORDER BY e.id")).all()
+        "ORDER BY e.id").execution_options(stream_results=True, yield_per=STREAM))
     for r in events:
         ev = EventRow(r[0], r[1], r[2], r[3], r[4], r[5], as_date(r[6]), r[7], r[8], r[9], r[10], r[11] or "")
         add("event", ev.id, event_body(ev, r[12]))
