@@ -138,3 +138,25 @@ def test_config_key_is_a_config_leaf(ogi):
     ogi.register("2026-09-25", "李四")
     rows = sql(ogi, "SELECT body FROM ledger_leaf WHERE kind = 'config' ORDER BY idx")
     assert len(rows) == leaves + 1 and '"verifier_key"' in rows[-1][0]
+
+
+def test_the_key_made_by_racing_first_registrations_is_one(tmp_path, monkeypatch):
+    """Two processes' first registrations at once: both use the one key that appears whole."""
+    import threading
+
+    from ogi.engine.ledger import store
+
+    monkeypatch.setenv("OGI_HOME", str(tmp_path))
+    got, start = [], threading.Barrier(8)
+
+    def make():
+        start.wait()
+        got.append(store.digest_key(create=True))
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 8 and len(set(got)) == 1 and len(got[0]) == 32
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["applicant.key"]  # no temporary left

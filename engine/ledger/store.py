@@ -245,6 +245,8 @@ def digest_key(*, create: bool) -> bytes | None:
         if cached is not None:
             return cached
         key = bytes.fromhex(path.read_text(encoding="utf-8").strip())
+        if len(key) != 32:
+            raise ValueError("not a 32-byte key")
     except FileNotFoundError:
         if not create:
             return None
@@ -263,21 +265,33 @@ def digest_key(*, create: bool) -> bytes | None:
 
 
 def _write_private(path: Path, text: str, what: str = "日志签名密钥") -> None:
-    """A new key file, 0600 in a 0700 folder; FileExistsError when another process made it first."""
+    """A new key file, 0600 in a 0700 folder, complete when it appears (written to a temporary
+    file, then hard-linked into place: another process never reads it half written);
+    FileExistsError when another process made it first."""
+    import tempfile
+
     from ...errors import InputError, os_reason
 
+    tmp = None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(path.parent, 0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)  # fails if the name exists: the first key made stays
     except FileExistsError:
         raise
     except OSError as exc:
         raise InputError(f"无法生成{what} {path}：{os_reason(exc)}；请以服务账户运行") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 # --------------------------------------------------------------------------- checkpoints
