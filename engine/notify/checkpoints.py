@@ -9,9 +9,10 @@ in ledger_checkpoint (`ogi audit checkpoint --out` writes the newest again).
 from __future__ import annotations
 
 from ..config import Config, load_config
-from .policy import Message, channels_for
-from .settings import address_for, channel_settings
-from .transports import DeliveryError, Transport, default_transports
+from .digest import send_once
+from .policy import Message
+from .settings import channel_settings
+from .transports import Transport, default_transports
 
 
 def compose(cp: dict, agency: str) -> Message:
@@ -38,19 +39,10 @@ def send(cp: dict, *, cfg: Config | None = None, transports: dict[str, Transport
     out = []
     try:
         for login in ch.legal_office:
-            chans = channels_for(cfg.users.get(login), ch)
-            if not chans:
+            sent = send_once(login, msg, cfg, ch, transports)
+            if not sent:
                 out.append({"user": login, "channel": "none", "ok": False, "error": "没有可用的发送渠道（email 或 webhook）"})
-            for c in chans:
-                addr, err = address_for(c, login, cfg, ch)
-                if not err:
-                    try:
-                        transports[c].send(addr, msg)
-                    except DeliveryError as exc:
-                        err = exc.message
-                    except KeyError:
-                        err = f"没有 {c} 发送渠道"
-                out.append({"user": login, "channel": c, "ok": not err, "error": err or None})
+            out += [{"user": login, "channel": c, "ok": not err, "error": err} for c, err in sent]
     finally:
         if own:
             for t in transports.values():

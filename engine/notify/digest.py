@@ -109,6 +109,24 @@ def compose_digest(entry: dict, as_of: dt.date) -> Message:
     return Message(subject, "\n".join(lines), "\n".join(md))
 
 
+def send_once(login: str, msg: Message, cfg: Config, ch, transports: dict[str, Transport]) -> list[tuple[str, str | None]]:
+    """`msg` to one user through every channel they can be reached on, once (best effort, not
+    queued: the daily digest, the day's checkpoint): (channel, error or None) for each; [] when
+    the user has no channel."""
+    out = []
+    for c in channels_for(cfg.users.get(login), ch):
+        addr, err = address_for(c, login, cfg, ch)
+        if not err:
+            try:
+                transports[c].send(addr, msg)
+            except DeliveryError as exc:
+                err = exc.message
+            except KeyError:
+                err = f"没有 {c} 发送渠道"
+        out.append((c, err or None))
+    return out
+
+
 def send_digest(result: dict, *, cfg: Config | None = None, transports: dict[str, Transport] | None = None) -> list[dict]:
     """Send each clerk's digest once through their channels (best effort: a digest is
     recomputed every day, so it is not queued for retries)."""
@@ -119,21 +137,10 @@ def send_digest(result: dict, *, cfg: Config | None = None, transports: dict[str
     out = []
     try:
         for entry in result["clerks"]:
-            msg = compose_digest(entry, result["as_of"])
-            user = cfg.users.get(entry["clerk"])
-            chans = channels_for(user, ch)
-            if not chans:
+            sent = send_once(entry["clerk"], compose_digest(entry, result["as_of"]), cfg, ch, transports)
+            if not sent:
                 out.append({"clerk": entry["clerk"], "channel": "none", "ok": False, "error": "没有可用的提醒渠道"})
-            for c in chans:
-                addr, err = address_for(c, entry["clerk"], cfg, ch)
-                if not err:
-                    try:
-                        transports[c].send(addr, msg)
-                    except DeliveryError as exc:
-                        err = exc.message
-                    except KeyError:
-                        err = f"没有 {c} 发送渠道"
-                out.append({"clerk": entry["clerk"], "channel": c, "ok": not err, "error": err or None})
+            out += [{"clerk": entry["clerk"], "channel": c, "ok": not err, "error": err} for c, err in sent]
     finally:
         if own:
             for t in transports.values():
