@@ -130,16 +130,18 @@ def proactive_cmd(
         raise InputError("--json、--csv、--pdf 只能选一个")
     r = api.proactive_yearly(as_, year)
     if json_:
-        print_json({k: v for k, v in r.items() if k not in ("csv", "html")})
+        print_json(r)
         return
     if csv_:
+        text = api.proactive_yearly_text(r, "csv")
         if out:
-            print(f"已写出：{api.write_output(r['csv'], out)}")
+            print(f"已写出：{api.write_output(text, out)}")
         else:
-            typer.echo(r["csv"].lstrip("\ufeff"), nl=False)
+            typer.echo(text.lstrip("\ufeff"), nl=False)
         return
     if pdf:
-        path = api.write_output(api.html_to_pdf(r["html"]), out or _default_path(f"转主动公开目录-{year}.pdf"))
+        html = api.proactive_yearly_text(r, "html")
+        path = api.write_output(api.html_to_pdf(html), out or _default_path(f"转主动公开目录-{year}.pdf"))
         print(f"已写出：{path}")
         return
     c = console()

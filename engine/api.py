@@ -81,6 +81,7 @@ DOORS = {
     "proactive_decide": "legal.proactive:decide_item",
     "proactive_list": "legal.proactive:list_items",
     "proactive_yearly": "legal.proactive:yearly_list",
+    "proactive_yearly_text": "legal.proactive:yearly_text",
     "dashboard": "legal.dashboard:build",
     "state_diagram": "legal.diagram:render",
     "html_to_pdf": "..letters.pdf:html_to_pdf",

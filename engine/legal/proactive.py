@@ -80,6 +80,11 @@ def normal_doc_number(text: str) -> str:
     return docno_text(*next(iter(found))) if len(found) == 1 else text
 
 
+def item_text(row: "ItemRow") -> str:
+    """What an item is matched on as text: its title and 文号."""
+    return " ".join(x for x in (row.title, row.doc_number) if x)
+
+
 # --------------------------------------------------------------------------- reading
 
 def _row(r) -> ItemRow:
@@ -238,7 +243,7 @@ def converted_matches(db, description: str, limit: int = 3) -> list[ItemRow]:
     want = sim.features(description)
     scored = []
     for row in rows_:
-        m = sim.match(want, sim.features(" ".join(x for x in (row.title, row.doc_number) if x)))
+        m = sim.match(want, sim.features(item_text(row)))
         if m is not None:
             scored.append((-m.score, row.id, row))
     return [r for _, _, r in sorted(scored)[:limit]]
@@ -258,33 +263,39 @@ def yearly(db, year: int) -> list[ItemRow]:
     return [r for r in items(db, state="approved") if r.decided_on and r.decided_on.year == year]
 
 
-def yearly_csv(rows_: list[ItemRow]) -> str:
+def yearly_csv(items_: list[dict]) -> str:
+    """The yearly list as CSV (`items_`: ItemRow.as_dict() of the approved items)."""
     import csv
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["序号", "事项编号", "信息名称", "文号", "发文机关", "申请人数", "申请件数", "提出日期", "审核日期", "审核人", "公开位置"])
-    for i, r in enumerate(rows_, 1):
-        w.writerow([i, r.number, r.title, r.doc_number, r.issuer, r.applicants, len(json.loads(r.cases or "[]")),
-                    r.proposed_on, r.decided_on, r.decided_by, r.location])
+    for i, r in enumerate(items_, 1):
+        w.writerow([i, r["number"], r["title"], r["doc_number"], r["issuer"], r["applicants"], len(r["cases"]),
+                    r["proposed_on"], r["decided_on"], r["decided_by"], r["location"]])
     return "\ufeff" + buf.getvalue()  # BOM: Excel opens UTF-8 CSV as such
 
 
-def yearly_html(rows_: list[ItemRow], year: int, agency: str, checkpoint: str) -> str:
+def yearly_text(r: dict, fmt: str) -> str:
+    """`yearly_list`'s result as "csv" or "html" (the PDF is this HTML printed), made only when asked for."""
+    if fmt == "csv":
+        return yearly_csv(r["items"])
     from ...letters.pdf import BASE_CSS
+    from ..ledger.store import checkpoint_line
     from .pages import document
 
-    return document("proactive_list.html", rows=[r.as_dict() for r in rows_], year=year, agency=agency,
-                    css=BASE_CSS, article=ARTICLE, checkpoint=checkpoint)
+    return document("proactive_list.html", rows=r["items"], year=r["year"], agency=r["agency"],
+                    css=BASE_CSS, article=ARTICLE, checkpoint=checkpoint_line(r["checkpoint"]))
 
 
 def year_summary(db, year: int) -> dict:
     """For the annual report's narrative: items approved and rejected in `year`."""
-    decided = [r for r in items(db) if r.decided_on and r.decided_on.year == year]
+    every = items(db)
+    decided = [r for r in every if r.decided_on and r.decided_on.year == year]
     return {"approved": [r.as_dict() for r in decided if r.state == "approved"],
             "rejected": sum(1 for r in decided if r.state == "rejected"),
-            "pending": sum(1 for r in items(db, state="proposed"))}
+            "pending": sum(1 for r in every if r.state == "proposed")}
 
 
 # --------------------------------------------------------------------------- the front door (engine/api.py DOORS)
@@ -326,7 +337,7 @@ def list_items(login: str | None, *, year: int | None = None, state: str | None 
 
 def yearly_list(login: str | None, year: int) -> dict:
     """The list the agency publishes: items approved in `year`, with the log's newest checkpoint."""
-    from ..ledger.store import checkpoint_line, latest_checkpoint
+    from ..ledger.store import latest_checkpoint
     from ..store.db import read_session
     from ..store.rows import of_session
 
@@ -338,5 +349,4 @@ def yearly_list(login: str | None, year: int) -> dict:
         rows_ = yearly(db, year)
         cp = latest_checkpoint(db)
     return {"year": year, "agency": cfg.agency.name, "article": ARTICLE, "items": [r.as_dict() for r in rows_],
-            "csv": yearly_csv(rows_), "html": yearly_html(rows_, year, cfg.agency.name, checkpoint_line(cp)),
             "checkpoint": cp}

@@ -133,7 +133,7 @@ def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.da
     from ..store.rows import of_session
     from ..store.tables import Applicant, Case
     from . import similarity as sim
-    from .proactive import item_key as proactive_key, items as proactive_items
+    from .proactive import item_key as proactive_key, item_text, items as proactive_items
 
     th = thresholds or sim.Thresholds()
     c, a = Case.__table__.c, Applicant.__table__.c
@@ -145,6 +145,7 @@ def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.da
         q = q.where(c.received_on <= until)
     recorded = _recorded_items(session, since, until)
     converted = {p.item_key: p for p in proactive_items(of_session(session)) if p.state != "rejected"}
+    converted_features = [(p, sim.features(item_text(p))) for p in converted.values()]  # once, not per group
     meta: list[tuple] = []
     stream = session.execute(q, execution_options={"yield_per": 5000})
     out = []
@@ -163,9 +164,9 @@ def repeated_requests(session: Session, *, min_applicants: int = 2, since: dt.da
         months = max(1, (last.year - first.year) * 12 + last.month - first.month + 1)
         item = next((converted[k] for k in (proactive_key(x["title"], x.get("number") or "") for x in found)
                      if k in converted), None) if found else None
-        if item is None:
-            item = next((p for p in converted.values() if sim.match(sim.features(g.text),
-                         sim.features(" ".join(v for v in (p.title, p.doc_number) if v)), th)), None)
+        if item is None and converted_features:
+            f = sim.features(g.text)
+            item = next((p for p, pf in converted_features if sim.match(f, pf, th)), None)
         out.append({"description": g.text, "applicants": len(applicants), "requests": len(rows),
                     "cases": [r[0] for r in rows], "first_received": first, "last_received": last,
                     "per_month": round(len(rows) / months, 2), "outcomes": outcomes,
